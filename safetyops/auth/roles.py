@@ -1,0 +1,68 @@
+"""Roles and what each may do.  One table: every route names a permission from here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    DIRECTOR = "director"
+    DEPUTY = "deputy"
+    SAFETY_OFFICER = "safety_officer"
+    TEACHER = "teacher"
+    GUARD = "guard"
+    CANTEEN = "canteen"
+    NURSE = "nurse"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.DIRECTOR: _l("Director"),
+    Role.DEPUTY: _l("Deputy director"),
+    Role.SAFETY_OFFICER: _l("Safety officer"),
+    Role.TEACHER: _l("Teacher"),
+    Role.GUARD: _l("Guard"),
+    Role.CANTEEN: _l("Canteen manager"),
+    Role.NURSE: _l("Nurse"),
+    Role.INSPECTOR: _l("District inspector"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+#: Roles held through a school membership (the inspector holds a district instead).
+SCHOOL_ROLES = [r for r in Role if r is not Role.INSPECTOR]
+
+
+class Perm(StrEnum):
+    HOME = "home"
+    STAFF_VIEW = "staff.view"  # staff list with phone numbers (personal data)
+    STAFF_MANAGE = "staff.manage"
+    ZONES_VIEW = "zones.view"
+    ZONES_MANAGE = "zones.manage"
+    APPOINTMENTS_VIEW = "appointments.view"
+    APPOINTMENTS_MANAGE = "appointments.manage"
+    SCHOOL_MANAGE = "school.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_ALL = set(Perm)
+_EVERYONE = {Perm.HOME, Perm.ZONES_VIEW, Perm.APPOINTMENTS_VIEW}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.DIRECTOR: frozenset(_ALL),
+    Role.ADMIN: frozenset(_ALL),
+    Role.DEPUTY: frozenset(_EVERYONE | {Perm.STAFF_VIEW}),
+    Role.SAFETY_OFFICER: frozenset(_EVERYONE | {Perm.STAFF_VIEW}),
+    Role.TEACHER: frozenset(_EVERYONE),
+    Role.GUARD: frozenset(_EVERYONE),
+    Role.CANTEEN: frozenset(_EVERYONE),
+    Role.NURSE: frozenset(_EVERYONE),
+    # Read-only across the district: sees the school's structure, never staff phones.
+    Role.INSPECTOR: frozenset(_EVERYONE),
+}
+
+
+def has_perm(role: Role | None, perm: Perm) -> bool:
+    return role is not None and perm in ROLE_PERMISSIONS[role]

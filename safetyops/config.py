@@ -1,0 +1,79 @@
+"""Configuration: defaults, then the instance file, then SAFETYOPS_* environment
+variables, then the mapping given to `create_app` (tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = ("ky", "ru", "kk", "en")
+
+DEFAULTS = {
+    # SAFETYOPS_DATABASE_URL; empty means a SQLite file in the instance folder.
+    "DATABASE_URL": "",
+    # SAFETYOPS_SECRET_KEY; empty means the key kept in the instance folder.
+    "SECRET_KEY": "",
+    "DEFAULT_LOCALE": "ky",
+    "DEFAULT_TIMEZONE": "Asia/Bishkek",
+    # Sign-in throttling (Flask-Limiter).  A Redis URI shares the counts between workers.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per minute",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
+    # Password hashing: argon2id, OWASP ASVS 5.0 minimum is t=2, m=19 MiB.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,  # KiB
+    "ARGON2_PARALLELISM": 1,
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "SESSION_HOURS": 12,
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    "TRUST_PROXY": 0,  # number of reverse proxies in front (ProxyFix)
+    "AUDIT_RETENTION_DAYS": 0,  # 0 = keep forever
+}
+
+
+def _sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "safetyops.sqlite3")
+
+
+def secret_key_file(instance_path: str) -> Path:
+    return Path(instance_path) / "secret_key"
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Create the instance folder and its secret key file (CLI `serve`/`demo` call this)."""
+    path = secret_key_file(instance_path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
+def load(app, overrides: dict | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("safetyops.cfg", silent=True)
+    app.config.from_prefixed_env("SAFETYOPS")
+    if overrides:
+        app.config.update(overrides)
+    cfg = app.config
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = _sqlite_url(app.instance_path)
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    if not cfg["SECRET_KEY"]:
+        path = secret_key_file(app.instance_path)
+        # No key configured and none kept yet: an ephemeral one (sessions end at restart).
+        cfg["SECRET_KEY"] = path.read_text().strip() if path.exists() else secrets.token_urlsafe(48)
+        cfg["SECRET_KEY_EPHEMERAL"] = not path.exists()
+    cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
+    cfg["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg["SQLALCHEMY_DATABASE_URI"], cfg)
+
+
+def engine_options(url: str, cfg) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": cfg["SQLITE_BUSY_TIMEOUT_MS"] / 1000, "check_same_thread": False}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,31 @@
+"""Languages and time zones for Flask-Babel."""
+
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context, request, session
+from flask_login import current_user
+
+from .config import LANGUAGES
+
+#: Each language named in itself, for the switcher.
+LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "kk": "Қазақша", "en": "English"}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return getattr(g, "locale", None) or current_app.config["DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    school = getattr(g, "school", None)
+    if school is not None:
+        return school.default_locale
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    school = getattr(g, "school", None)
+    return school.timezone if school is not None else current_app.config["DEFAULT_TIMEZONE"]

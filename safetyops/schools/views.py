@@ -1,0 +1,216 @@
+"""Staff, zones, appointments, school settings and the personal profile."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import get_or_404, requires, scoped, signed_in
+from ..audit.services import record
+from ..auth.roles import ROLE_LABELS, Perm
+from ..errors_service import ServiceError
+from ..extensions import db
+from . import services
+from .forms import AppointmentForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
+from .models import AREA_LABELS, ZONE_KIND_LABELS, Appointment, Zone
+
+bp = Blueprint("schools", __name__)
+
+
+def _region():
+    return g.school.country if g.school is not None else "KG"
+
+
+# --- staff ------------------------------------------------------------------------
+
+
+@bp.get("/staff")
+@requires(Perm.STAFF_VIEW)
+def staff_list():
+    search = request.args.get("q", "").strip()[:100]
+    rows = db.session.execute(services.staff_query(g.school, search)).all()
+    record(current_user, g.school, "staff.read_list", detail=f"q={search}" if search else "")
+    db.session.commit()
+    return render_template("schools/staff_list.html", rows=rows, search=search, ROLE_LABELS=ROLE_LABELS)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@requires(Perm.STAFF_MANAGE)
+def staff_new():
+    form = StaffForm()
+    form.region = _region()
+    if request.method == "GET":
+        form.locale.data = g.school.default_locale
+        form.role.data = "teacher"
+    if form.validate_on_submit():
+        try:
+            user, otp = services.create_staff(
+                current_user, g.school, full_name=form.full_name.data, username=form.username.data,
+                phone=form.phone.e164, role=form.role.data, locale=form.locale.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            return render_template("schools/one_time_password.html", user=user, otp=otp, created=True)
+    return render_template("schools/staff_form.html", form=form, user=None)
+
+
+def _load_member(user_id):
+    found = services.staff_member(g.school, user_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@requires(Perm.STAFF_MANAGE)
+def staff_edit(user_id):
+    user, membership = _load_member(user_id)
+    form = StaffForm(obj=user)
+    form.region = _region()
+    if request.method == "GET":
+        form.role.data = membership.role.value
+        record(current_user, g.school, "staff.read", user)
+        db.session.commit()
+    if form.validate_on_submit():
+        try:
+            services.update_staff(current_user, g.school, user, membership, full_name=form.full_name.data,
+                                  username=form.username.data, phone=form.phone.e164, role=form.role.data,
+                                  locale=form.locale.data)
+        except ServiceError as err:
+            db.session.rollback()
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("schools.staff_list"))
+    return render_template("schools/staff_form.html", form=form, user=user)
+
+
+@bp.post("/staff/<int:user_id>/active")
+@requires(Perm.STAFF_MANAGE)
+def staff_set_active(user_id):
+    user, _membership = _load_member(user_id)
+    enable = request.form.get("enable") == "1"
+    try:
+        services.set_enabled(current_user, g.school, user, enable)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Account activated.") if enable else _("Account deactivated; every session of it has ended."),
+              "success")
+    return redirect(url_for("schools.staff_edit", user_id=user.id))
+
+
+@bp.post("/staff/<int:user_id>/password")
+@requires(Perm.STAFF_MANAGE)
+def staff_reset_password(user_id):
+    user, _membership = _load_member(user_id)
+    otp = services.reset_password(current_user, g.school, user)
+    db.session.commit()
+    # Shown once, in this response only: never put in the session cookie or a URL.
+    return render_template("schools/one_time_password.html", user=user, otp=otp, created=False)
+
+
+# --- zones ---------------------------------------------------------------------------
+
+
+@bp.get("/zones")
+@requires(Perm.ZONES_VIEW)
+def zones():
+    rows = db.session.scalars(scoped(Zone).order_by(Zone.is_active.desc(), Zone.building, Zone.floor, Zone.name))
+    return render_template("schools/zones.html", zones=list(rows), KIND_LABELS=ZONE_KIND_LABELS)
+
+
+@bp.route("/zones/new", methods=["GET", "POST"], defaults={"zone_id": None})
+@bp.route("/zones/<int:zone_id>", methods=["GET", "POST"])
+@requires(Perm.ZONES_MANAGE)
+def zone_edit(zone_id):
+    zone = get_or_404(Zone, zone_id) if zone_id else None
+    form = ZoneForm(obj=zone)
+    if form.validate_on_submit():
+        try:
+            services.save_zone(current_user, g.school, zone, **{f.name: f.data for f in form if f.name != "csrf_token"})
+        except ServiceError as err:
+            db.session.rollback()
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("schools.zones"))
+    return render_template("schools/zone_form.html", form=form, zone=zone)
+
+
+# --- appointments ------------------------------------------------------------------------
+
+
+@bp.get("/appointments")
+@requires(Perm.APPOINTMENTS_VIEW)
+def appointments():
+    rows = db.session.scalars(scoped(Appointment).order_by(Appointment.ends_on.is_not(None), Appointment.area,
+                                                           Appointment.starts_on.desc()))
+    return render_template("schools/appointments.html", appointments=list(rows), AREA_LABELS=AREA_LABELS)
+
+
+@bp.route("/appointments/new", methods=["GET", "POST"], defaults={"appt_id": None})
+@bp.route("/appointments/<int:appt_id>", methods=["GET", "POST"])
+@requires(Perm.APPOINTMENTS_MANAGE)
+def appointment_edit(appt_id):
+    appt = get_or_404(Appointment, appt_id) if appt_id else None
+    form = AppointmentForm(obj=appt)
+    staff = db.session.execute(services.staff_query(g.school)).all()
+    form.user_id.choices = [(u.id, u.full_name) for u, _role in staff if u.is_enabled]
+    if form.validate_on_submit():
+        try:
+            services.save_appointment(current_user, g.school, appt,
+                                      **{f.name: f.data for f in form if f.name != "csrf_token"})
+        except ServiceError as err:
+            db.session.rollback()
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("schools.appointments"))
+    return render_template("schools/appointment_form.html", form=form, appt=appt)
+
+
+# --- the school itself and the profile -------------------------------------------------------
+
+
+@bp.route("/school/settings", methods=["GET", "POST"])
+@requires(Perm.SCHOOL_MANAGE)
+def school_settings():
+    form = SchoolForm(obj=g.school)
+    if form.validate_on_submit():
+        services.update_school(current_user, g.school, **{f.name: f.data for f in form if f.name != "csrf_token"})
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("dashboard.home"))
+    return render_template("schools/school_form.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@signed_in
+def profile():
+    form = ProfileForm(obj=current_user)
+    form.region = _region()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, phone=form.phone.e164, locale=form.locale.data)
+        except ServiceError as err:
+            db.session.rollback()
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("schools.profile"))
+    places = [(p.school, ROLE_LABELS[p.role]) for p in getattr(g, "places", [])]
+    return render_template("schools/profile.html", form=form, places=places)
+
+
+def count_staff(school) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(services.staff_query(school).subquery()))

@@ -1,0 +1,74 @@
+"""Passwords (argon2id), the session cookie and the security headers."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+_DUMMY_HASH: dict[tuple, str] = {}
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists."""
+    ph = _hasher()
+    if stored_hash is None:
+        key = (ph.time_cost, ph.memory_cost, ph.parallelism)
+        if key not in _DUMMY_HASH:
+            _DUMMY_HASH[key] = ph.hash("not a password")
+        stored_hash, password = _DUMMY_HASH[key], "wrong" + password
+    try:
+        return ph.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    try:
+        return _hasher().check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (request and request.is_secure)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+)
+
+
+def set_headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "same-origin"
+    h["X-Frame-Options"] = "DENY"
+    h.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
+    if request.is_secure:
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user and current_user.is_authenticated and request.endpoint != "static":
+        h["Cache-Control"] = "no-store"
+    return response
