@@ -69,14 +69,16 @@ def _register(app: Flask) -> None:
     from flask_babel import format_date, format_datetime, format_time
 
     from . import access, errors, menu, phones, security
-    from .audit.views import bp as audit_bp
-    from .auth.views import bp as auth_bp
-    from .dashboard.views import bp as dashboard_bp
+    from .areas import AREAS
     from .i18n import LANGUAGE_NAMES
-    from .schools.views import bp as schools_bp
 
-    for bp in (auth_bp, dashboard_bp, schools_bp, audit_bp):
-        app.register_blueprint(bp)
+    for area in AREAS:
+        module = _optional_module(f"safetyops.{area}.views")
+        if module is not None:
+            app.register_blueprint(module.bp)
+        cli_module = _optional_module(f"safetyops.{area}.cli")
+        if cli_module is not None:
+            app.cli.add_command(cli_module.cli)
 
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_HOURS"])
     app.before_request(access.load_place)
@@ -93,3 +95,12 @@ def _register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.filters["datetime"] = lambda v, fmt="short": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["time"] = lambda v, fmt="short": format_time(v, fmt) if v else ""
+
+
+def _optional_module(name: str):
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)

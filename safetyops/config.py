@@ -29,6 +29,12 @@ DEFAULTS = {
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     "TRUST_PROXY": 0,  # number of reverse proxies in front (ProxyFix)
     "AUDIT_RETENTION_DAYS": 0,  # 0 = keep forever
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Secure is also set per request when it came over HTTPS (security.SessionInterface).
+    "SESSION_COOKIE_SECURE": False,
+    # A form left open on a phone all day must still submit: tokens expire with the session.
+    "WTF_CSRF_TIME_LIMIT": None,
 }
 
 
@@ -65,9 +71,6 @@ def load(app, overrides: dict | None) -> None:
         # No key configured and none kept yet: an ephemeral one (sessions end at restart).
         cfg["SECRET_KEY"] = path.read_text().strip() if path.exists() else secrets.token_urlsafe(48)
         cfg["SECRET_KEY_EPHEMERAL"] = not path.exists()
-    cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
     cfg["BABEL_DEFAULT_TIMEZONE"] = "UTC"
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg["SQLALCHEMY_DATABASE_URI"], cfg)

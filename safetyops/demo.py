@@ -126,6 +126,14 @@ def build_demo(password: str = "safetyops") -> list[tuple[str, str]]:
     demo.logins.append(("director2", f"{ROLE_LABELS[Role.DIRECTOR]} — {OTHER_SCHOOL_NAME}"))
     db.session.flush()
 
+    import importlib
+    import importlib.util
+
+    from .areas import AREAS
+
+    for area in AREAS:  # areas register their steps when their demo module is imported
+        if importlib.util.find_spec(f"safetyops.{area}.demo") is not None:
+            importlib.import_module(f"safetyops.{area}.demo")
     for fn in DEMO_STEPS:
         fn(demo)
     db.session.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import SelectChoice, StringField
 from wtforms.validators import ValidationError
 
 from .phones import normalize_phone
@@ -24,3 +24,8 @@ class PhoneField(StringField):
         self.e164 = normalize_phone(raw, getattr(form, "region", "KG"))
         if self.e164 is None:
             raise ValidationError(_l("This is not a valid phone number. Example: 0555 123 456 or +996 555 123 456."))
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(str(value), label) for value, label in pairs]

@@ -64,5 +64,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 }
 
 
-def has_perm(role: Role | None, perm: Perm) -> bool:
+def grant(table: dict[str, set[Role] | frozenset[Role]]) -> None:
+    """Areas add their own permissions: {permission: roles that hold it}."""
+    for perm, roles in table.items():
+        for role in roles:
+            ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | {perm}
+
+
+def has_perm(role: Role | None, perm: str) -> bool:
     return role is not None and perm in ROLE_PERMISSIONS[role]

@@ -83,9 +83,10 @@ def change_password():
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            services.set_password(current_user, current_user, form.new.data)
+            user = current_user._get_current_object()
+            services.set_password(user, user, form.new.data)
             db.session.commit()
-            login_user(current_user)  # this session goes on with the new token; others end
+            login_user(user)  # this session goes on with the new token; others end
             flash(_("Password changed. You were signed out on your other devices."), "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/password.html", form=form)

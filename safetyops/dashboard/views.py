@@ -43,7 +43,6 @@ def home():
 def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))
-        db.session.rollback()
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         current_app.logger.exception("health check: database unreachable")
         return jsonify({"status": "error", "db": "unreachable"}), 503

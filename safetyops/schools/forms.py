@@ -9,12 +9,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
 from ..config import LANGUAGES
-from ..forms_common import PhoneField
+from ..forms_common import PhoneField, choices
 from ..i18n import LANGUAGE_NAMES
 from .models import AREA_LABELS, ZONE_KIND_LABELS, Area, ZoneKind
 
 USERNAME_RE = r"^[a-z0-9_.-]{3,64}$"
-LANGUAGE_CHOICES = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+LANGUAGE_CHOICES = choices((code, LANGUAGE_NAMES[code]) for code in LANGUAGES)
 
 
 class StaffForm(FlaskForm):
@@ -26,13 +26,13 @@ class StaffForm(FlaskForm):
         render_kw={"autocapitalize": "none", "spellcheck": "false"},
     )
     phone = PhoneField(_l("Mobile phone"), validators=[Optional()], render_kw={"type": "tel", "inputmode": "tel"})
-    role = SelectField(_l("Role at this school"), choices=[(r.value, ROLE_LABELS[r]) for r in SCHOOL_ROLES])
+    role = SelectField(_l("Role at this school"), choices=choices((r.value, ROLE_LABELS[r]) for r in SCHOOL_ROLES))
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
 class ZoneForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, ZONE_KIND_LABELS[k]) for k in ZoneKind])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, ZONE_KIND_LABELS[k]) for k in ZoneKind))
     building = StringField(_l("Building"), validators=[Optional(), Length(max=60)])
     floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(min=-3, max=30)])
     is_active = BooleanField(_l("In use"), default=True)
@@ -40,7 +40,7 @@ class ZoneForm(FlaskForm):
 
 class AppointmentForm(FlaskForm):
     user_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
-    area = SelectField(_l("Area of responsibility"), choices=[(a.value, AREA_LABELS[a]) for a in Area])
+    area = SelectField(_l("Area of responsibility"), choices=choices((a.value, AREA_LABELS[a]) for a in Area))
     order_number = StringField(_l("Order number"), validators=[DataRequired(), Length(max=40)])
     order_date = DateField(_l("Order date"), validators=[DataRequired()])
     starts_on = DateField(_l("From"), validators=[DataRequired()])

@@ -12,6 +12,7 @@ from ..audit.services import record
 from ..auth.roles import ROLE_LABELS, Perm
 from ..errors_service import ServiceError
 from ..extensions import db
+from ..forms_common import choices
 from . import services
 from .forms import AppointmentForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
 from .models import AREA_LABELS, ZONE_KIND_LABELS, Appointment, Zone
@@ -163,7 +164,7 @@ def appointment_edit(appt_id):
     appt = get_or_404(Appointment, appt_id) if appt_id else None
     form = AppointmentForm(obj=appt)
     staff = db.session.execute(services.staff_query(g.school)).all()
-    form.user_id.choices = [(u.id, u.full_name) for u, _role in staff if u.is_enabled]
+    form.user_id.choices = choices((u.id, u.full_name) for u, _role in staff if u.is_enabled)
     if form.validate_on_submit():
         try:
             services.save_appointment(current_user, g.school, appt,

@@ -1,0 +1,174 @@
+"""Fixtures: one app per test session, a transaction rolled back per test, factories.
+
+The suite runs on SQLite by default and on PostgreSQL when SAFETYOPS_TEST_DATABASE_URL
+is set (a database of its own is created for the run and dropped after it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FsaSession
+
+from safetyops import create_app
+from safetyops.extensions import db, limiter
+from tests import factories
+
+PG_BASE = os.environ.get("SAFETYOPS_TEST_DATABASE_URL", "")
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    # Low-cost argon2id for speed; production defaults are tested separately.
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 8,
+    "ARGON2_PARALLELISM": 1,
+    "SERVER_NAME": "localhost",
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+
+def _make_pg_database() -> tuple[str, str]:
+    base = sa.engine.make_url(PG_BASE)
+    name = f"safetyops_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = sa.create_engine(sa.engine.make_url(PG_BASE), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh, empty database for this test run."""
+    if PG_BASE:
+        url, name = _make_pg_database()
+        yield url
+        _drop_pg_database(name)
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(tmp_path_factory):
+    """Factory for further empty databases (migration tests, processes)."""
+    made = []
+
+    def make():
+        if PG_BASE:
+            url, name = _make_pg_database()
+            made.append(name)
+            return url
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / f"{uuid.uuid4().hex}.sqlite3")
+
+    yield make
+    for name in made:
+        _drop_pg_database(name)
+
+
+class _ConnectionSession(FsaSession):
+    """Flask-SQLAlchemy's session ignores `bind=`; the test transaction needs it honoured."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
+class Client(FlaskClient):
+    """A test client that sends forms the way a browser does: with the page's CSRF token.
+
+    Tests keep one app context open (for the rolled-back transaction), so Flask reuses it
+    for every request; `g` is emptied before each request, as a fresh context would be."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self, page: str = "/login") -> str:
+        html = self.get(page).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, page: str | None = None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or url))
+        return self.post(url, data=data, **kw)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": database_url,
+                              "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
+    application.test_client_class = Client
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An app context whose session runs inside a transaction rolled back after the test."""
+    with app.app_context():
+        conn = db.engine.connect()
+        outer = conn.begin()
+        db.session.remove()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"class_": _ConnectionSession, "bind": conn, "join_transaction_mode": "create_savepoint"})
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            if outer.is_active:
+                outer.rollback()
+            conn.close()
+
+
+@pytest.fixture
+def client(app, app_ctx) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def f(app_ctx):
+    """Factories bound to this test's transaction."""
+    return factories.Factories()
+
+
+def login(client: Client, user) -> None:
+    """Sign in without the password round-trip (the sign-in form has its own tests)."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def as_role(client, f):
+    """as_role("director") -> a user of that role at the main school, signed in on `client`."""
+
+    def sign_in(role: str, school=None):
+        user = f.user(role=role, school=school or f.school_a)
+        login(client, user)
+        return user
+
+    return sign_in

@@ -1,0 +1,157 @@
+"""Every route × every role × own school / other school → the expected status.
+
+The tables are written by hand: they are the statement of who may do what.  The
+foundation's table is below; each area adds `tests/<area>/access.py` with its own
+`MATRIX` and an `objects(f, school)` that makes the records its URLs name.  A route
+added to the app without a line in some table fails `test_every_route_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import pytest
+
+from safetyops import create_app
+from safetyops.auth.roles import Role
+from tests.access_common import ALL, MANAGERS, PUBLIC, SIGNED_IN, TOKEN
+from tests.conftest import TEST_CONFIG, login
+
+STAFF_READERS = MANAGERS | {Role.DEPUTY, Role.SAFETY_OFFICER}
+
+#: endpoint -> who may use it (roles at the school, "public" or "signed-in").
+MATRIX: dict[str, object] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.set_language": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    "auth.switch_school": SIGNED_IN,
+    "dashboard.home": ALL,
+    "dashboard.healthz": PUBLIC,
+    "dashboard.favicon": PUBLIC,
+    "dashboard.manifest": PUBLIC,
+    "schools.staff_list": STAFF_READERS,
+    "schools.staff_new": MANAGERS,
+    "schools.staff_edit": MANAGERS,
+    "schools.staff_set_active": MANAGERS,
+    "schools.staff_reset_password": MANAGERS,
+    "schools.zones": ALL,
+    "schools.zone_edit": MANAGERS,
+    "schools.appointments": ALL,
+    "schools.appointment_edit": MANAGERS,
+    "schools.school_settings": MANAGERS,
+    "schools.profile": SIGNED_IN,
+    "audit.events": MANAGERS,
+}
+
+from safetyops.areas import AREAS  # noqa: E402
+
+AREA_ACCESS = [
+    importlib.import_module(f"tests.{area}.access")
+    for area in AREAS
+    if importlib.util.find_spec(f"tests.{area}") and importlib.util.find_spec(f"tests.{area}.access")
+]
+for _module in AREA_ACCESS:
+    assert not (MATRIX.keys() & _module.MATRIX.keys()), f"{_module.__name__} repeats foundation endpoints"
+    MATRIX.update(_module.MATRIX)
+#: endpoint -> status an allowed GET answers, where it is not 200 (a download, a redirect).
+EXPECT: dict[str, int] = {}
+for _module in AREA_ACCESS:
+    EXPECT.update(getattr(_module, "EXPECT", {}))
+
+_APP = create_app({**TEST_CONFIG, "DATABASE_URL": "sqlite://"})
+RULES = sorted(_APP.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule))
+ROLES = [None, *Role]  # None = not signed in
+
+
+def test_every_route_is_in_the_matrix():
+    endpoints = {r.endpoint for r in RULES}
+    assert endpoints - MATRIX.keys() == set(), "routes without a line in the access matrix"
+    assert MATRIX.keys() - endpoints == set(), "matrix lines for routes that no longer exist"
+
+
+def test_a_route_that_declares_nothing_is_refused(app, client, f):
+    from flask import Blueprint
+
+    from safetyops.access import access_rule
+
+    assert all(access_rule(r.endpoint) is not None for r in RULES if r.endpoint != "static")
+    # A bare view added to the running app answers 403 even to a director.
+    bp = Blueprint(f"undeclared_{id(client)}", __name__)
+    bp.add_url_rule("/undeclared-route-check", "bare", lambda: "leak")
+    scratch = create_app({**TEST_CONFIG, "DATABASE_URL": app.config["DATABASE_URL"]})
+    scratch.register_blueprint(bp)
+    c = scratch.test_client()
+    login(c, f.user("director"))
+    assert c.get("/undeclared-route-check").status_code == 403
+
+
+def _objects(f, school):
+    """Records a URL can name, in `school`."""
+    values = {
+        "user_id": f.user("teacher", school).id,
+        "zone_id": f.zone(school).id,
+        "appt_id": f.appointment(school).id,
+        "filename": "css/app.css",
+    }
+    for module in AREA_ACCESS:
+        values.update(module.objects(f, school))
+    return values
+
+
+def _allowed(rule_spec, role) -> bool:
+    if rule_spec in (PUBLIC, TOKEN):
+        return True
+    if rule_spec == SIGNED_IN:
+        return role is not None
+    return role in rule_spec
+
+
+def _request(client, rule, values):
+    url = rule.build(values, append_unknown=False)[1]
+    method = "GET" if "GET" in rule.methods else "POST"
+    resp = client.open(url, method=method, data={} if method == "POST" else None)
+    resp.get_data()
+    resp.close()  # file responses (static, favicon) hold an open file until closed
+    return method, resp
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.endpoint}:{r.rule}")
+def test_own_school(rule, role, client, f, monkeypatch, app):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # this test is about roles, not CSRF
+    if role is not None:
+        login(client, f.user(role.value, f.school_a))
+    values = _objects(f, f.school_a)
+    method, resp = _request(client, rule, values)
+    spec = MATRIX[rule.endpoint]
+    if spec == TOKEN:  # no valid token or signature was sent
+        assert resp.status_code in (400, 403, 404)
+    elif role is None and spec != PUBLIC:
+        assert resp.status_code == 302 and "/login" in resp.location
+    elif not _allowed(spec, role):
+        assert resp.status_code == 403
+    elif method == "GET" and not (rule.endpoint == "auth.login" and role is not None):
+        assert resp.status_code == EXPECT.get(rule.endpoint, 200), resp.get_data(as_text=True)[:500]
+    else:  # an empty POST: refused as bad input or done, never forbidden, missing or crashed
+        assert resp.status_code in (200, 302, 400, 409, 422), resp.status_code
+
+
+ID_RULES = [r for r in RULES if r.arguments - set(r.defaults or {}) - {"filename"}]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("rule", ID_RULES, ids=lambda r: f"{r.endpoint}:{r.rule}")
+def test_other_school_is_404(rule, role, client, f, monkeypatch, app):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    login(client, f.user(role.value, f.school_a))
+    values = _objects(f, f.school_b)
+    _method, resp = _request(client, rule, values)
+    spec = MATRIX[rule.endpoint]
+    if spec == TOKEN:
+        assert resp.status_code in (400, 403, 404)
+        return
+    expected = 404 if _allowed(spec, role) else 403
+    assert resp.status_code == expected

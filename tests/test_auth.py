@@ -1,0 +1,205 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from safetyops import create_app
+from safetyops.audit.models import AuditEvent
+from safetyops.extensions import db
+from tests.conftest import login
+from tests.factories import PASSWORD
+
+
+def _sign_in(client, login_name, password=PASSWORD, **kw):
+    return client.submit("/login", {"login": login_name, "password": password}, **kw)
+
+
+def test_sign_in_with_username_and_land_on_home(client, f):
+    user = f.user("director", username="gulnara")
+    r = _sign_in(client, "Gulnara")
+    assert r.status_code == 302 and r.location.endswith("/")
+    assert client.get("/").status_code == 200
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "auth.login",
+                                                         AuditEvent.user_id == user.id))
+
+
+def test_sign_in_with_phone_in_local_form(client, f):
+    f.user("guard", phone="+996555123456")
+    assert _sign_in(client, "0555 123 456").status_code == 302
+
+
+@pytest.mark.parametrize("login_name,password", [("known", "wrong password"), ("nobody", PASSWORD)])
+def test_wrong_password_or_unknown_user_says_so_and_keeps_the_username(client, f, login_name, password):
+    f.user("teacher", username="known")
+    r = _sign_in(client, login_name, password)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "Туура эмес" in html or "Wrong username" in html
+    assert f'value="{login_name}"' in html
+    assert 'type="password"' in html and PASSWORD not in html
+
+
+def test_disabled_account_cannot_sign_in(client, f):
+    f.user("teacher", username="gone", enabled=False)
+    assert _sign_in(client, "gone").status_code == 200
+
+
+def test_missing_csrf_token_is_a_clear_400(client, f):
+    f.user("teacher", username="t1")
+    r = client.post("/login", data={"login": "t1", "password": PASSWORD})
+    assert r.status_code == 400
+    assert "<html" in r.get_data(as_text=True)
+
+
+def test_oversized_body_is_413(client):
+    r = client.post("/login", data={"login": "x" * (9 * 1024 * 1024)})
+    assert r.status_code == 413
+
+
+def test_safe_next_redirect_only(client, f):
+    f.user("teacher", username="t2")
+    r = client.submit("/login?next=//evil.example/x", {"login": "t2", "password": PASSWORD}, page="/login")
+    assert r.location.endswith("/") and "evil" not in r.location
+    client.post("/logout", data={"csrf_token": client.csrf_token("/profile")})
+    r = client.submit("/login?next=/zones", {"login": "t2", "password": PASSWORD}, page="/login")
+    assert r.location.endswith("/zones")
+
+
+def test_throttled_per_account_with_message_and_username_kept(client, f):
+    f.user("teacher", username="victim")
+    for _ in range(5):
+        assert _sign_in(client, "victim", "bad").status_code == 200
+    r = _sign_in(client, "victim", "bad")
+    assert r.status_code == 429
+    assert 'value="victim"' in r.get_data(as_text=True)
+    # even the right password waits: the limit is on the account
+    assert _sign_in(client, "victim").status_code == 429
+
+
+def test_throttled_per_address(client, f, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per minute")
+    for i in range(3):
+        _sign_in(client, f"someone{i}", "bad")
+    assert _sign_in(client, "someone-else", "bad").status_code == 429
+
+
+def test_logout_ends_every_session_of_the_person(app, client, f):
+    user = f.user("teacher")
+    other_phone = app.test_client()
+    login(client, user)
+    login(other_phone, user)
+    assert other_phone.get("/").status_code == 200
+    r = client.post("/logout", data={"csrf_token": client.csrf_token("/profile")})
+    assert r.status_code == 302
+    assert other_phone.get("/").status_code == 302  # back to sign-in
+    assert client.get("/").status_code == 302
+
+
+def test_password_change_keeps_this_session_and_ends_others(app, client, f):
+    user = f.user("teacher")
+    other = app.test_client()
+    login(client, user)
+    login(other, user)
+    r = client.submit("/password", {"current": PASSWORD, "new": "a new long password",
+                                    "confirm": "a new long password"})
+    assert r.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token("/profile")})
+    assert _sign_in(client, user.username, "a new long password").status_code == 302
+
+
+def test_password_change_errors_are_shown(client, f):
+    login(client, f.user("teacher"))
+    r = client.submit("/password", {"current": "nope", "new": "short", "confirm": "other"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert html.count('class="error"') >= 2
+
+
+def test_one_time_password_must_be_changed_first(client, f):
+    user = f.user("teacher", must_change=True)
+    login(client, user)
+    assert client.get("/").location.endswith("/password")
+    assert client.get("/zones").location.endswith("/password")
+    client.submit("/password", {"current": PASSWORD, "new": "my own password", "confirm": "my own password"})
+    assert client.get("/").status_code == 200
+
+
+def test_production_password_hash_is_argon2id_above_asvs_minimum(tmp_path):
+    from safetyops.security import hash_password
+
+    prod = create_app({"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path)})
+    with prod.app_context():
+        digest = hash_password("x")
+    assert digest.startswith("$argon2id$")
+    params = dict(p.split("=") for p in re.search(r"\$(m=[^$]+)\$", digest).group(1).split(","))
+    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2
+
+
+def test_session_cookie_flags(client, f):
+    f.user("teacher", username="cookie")
+    r = _sign_in(client, "cookie")
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_session_cookie_secure_under_https(client, f):
+    f.user("teacher", username="secure")
+    token = client.csrf_token()
+    r = client.post("/login", data={"login": "secure", "password": PASSWORD, "csrf_token": token},
+                    base_url="https://localhost")
+    assert "Secure" in r.headers["Set-Cookie"]
+
+
+def test_security_headers(client, f):
+    r = client.get("/login")
+    h = r.headers
+    assert "script-src 'self'" in h["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+    assert "unsafe-inline" not in h["Content-Security-Policy"]
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert h["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in h
+    assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
+    login(client, f.user("director"))
+    assert client.get("/staff").headers["Cache-Control"] == "no-store"
+
+
+def test_no_inline_script_in_pages(client, f):
+    login(client, f.user("director"))
+    for url in ("/", "/staff", "/login", "/profile"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert " style=" not in html and "onclick" not in html
+
+
+def test_language_switch_for_visitor_and_person(client, f):
+    client.submit("/language", {"lang": "ru", "next": "/login"}, page="/login")
+    assert 'lang="ru"' in client.get("/login").get_data(as_text=True)
+    user = f.user("teacher", locale="ky")
+    login(client, user)
+    client.submit("/language", {"lang": "kk"}, page="/profile")
+    assert user.locale == "kk"
+    assert 'lang="kk"' in client.get("/").get_data(as_text=True)
+
+
+def test_error_pages_in_the_persons_language(client, f):
+    login(client, f.user("teacher", locale="ru"))
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and 'lang="ru"' in r.get_data(as_text=True)
+    assert client.get("/audit").status_code == 403
+
+
+def test_inspector_sees_every_school_of_the_district_read_only(client, f):
+    other = f.school(name="Second of district A", district=f.school_a.district)
+    inspector = f.user("inspector", f.school_a)
+    login(client, inspector)
+    html = client.get("/").get_data(as_text=True)
+    assert "School A" in html or "Second of district A" in html
+    client.submit("/school", {"school_id": other.id}, page="/")
+    assert "Second of district A" in client.get("/zones").get_data(as_text=True)
+    # a school outside the district cannot be chosen
+    client.submit("/school", {"school_id": f.school_b.id}, page="/")
+    assert "School B" not in client.get("/zones").get_data(as_text=True)
+    assert client.get("/staff").status_code == 403
