@@ -69,8 +69,11 @@ def _register(app: Flask) -> None:
     from flask_babel import format_date, format_datetime, format_time
 
     from . import access, errors, menu, phones, security
+    from . import cli
     from .areas import AREAS
     from .i18n import LANGUAGE_NAMES
+
+    cli.register(app)
 
     for area in AREAS:
         module = _optional_module(f"safetyops.{area}.views")
@@ -81,6 +84,7 @@ def _register(app: Flask) -> None:
             app.cli.add_command(cli_module.cli)
 
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_HOURS"])
+    app.before_request(_set_audit_source)
     app.before_request(access.load_place)
     app.before_request(access.enforce)
     app.after_request(security.set_headers)
@@ -104,3 +108,11 @@ def _optional_module(name: str):
     if importlib.util.find_spec(name) is None:
         return None
     return importlib.import_module(name)
+
+
+def _set_audit_source() -> None:
+    from flask import request
+
+    from .audit.services import audit_source
+
+    audit_source.set((request.remote_addr or "")[:64])

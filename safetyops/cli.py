@@ -41,7 +41,7 @@ def upgrade_database(app) -> None:
     upgrade()
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -58,7 +58,7 @@ def serve(host, port, threads):
     waitress.serve(app, host=host, port=port, threads=threads, ident="SafetyOps")
 
 
-@main.command()
+@click.command()
 @click.option("--password", default="safetyops", show_default=True, help="Password of every demo account.")
 @with_appcontext
 def demo(password):
@@ -73,7 +73,7 @@ def demo(password):
         click.echo(f"  {username:<16} {password:<12} {label}")
 
 
-@main.group()
+@click.group()
 def users():
     """Manage accounts."""
 
@@ -171,7 +171,7 @@ def backup_sqlite(src: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup(path):
@@ -187,7 +187,7 @@ def backup(path):
     click.echo(f"backup written to {path}")
 
 
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.confirmation_option(prompt="Replace the current database with this backup?")
 @with_appcontext
@@ -210,3 +210,9 @@ def restore(path):
         subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "-d", _pg_url(url), str(path)],
                        check=True)
     click.echo(f"restored from {path}")
+
+
+def register(app) -> None:
+    """The foundation's commands, on `app.cli` (so `safetyops …` and test runners see them)."""
+    for command in (serve, demo, users, backup, restore):
+        app.cli.add_command(command)
