@@ -68,8 +68,7 @@ def _register(app: Flask) -> None:
 
     from flask_babel import format_date, format_datetime, format_time
 
-    from . import access, errors, menu, phones, security
-    from . import cli
+    from . import access, cli, errors, menu, phones, security
     from .areas import AREAS
     from .i18n import LANGUAGE_NAMES
 

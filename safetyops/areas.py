@@ -11,4 +11,5 @@ AREAS = [
     "dashboard",
     "schools",
     "audit",
+    "inspections",
 ]

@@ -144,6 +144,8 @@ class Area(StrEnum):
     CIVIL_DEFENCE = "civil_defence"
     CANTEEN = "canteen"
     INFORMATION_SECURITY = "information_security"
+    ECOLOGY = "ecology"
+    ACCESS_CONTROL = "access_control"
 
 
 AREA_LABELS = {
@@ -152,6 +154,8 @@ AREA_LABELS = {
     Area.CIVIL_DEFENCE: _l("Civil defence and emergencies"),
     Area.CANTEEN: _l("Canteen and food safety"),
     Area.INFORMATION_SECURITY: _l("Information security"),
+    Area.ECOLOGY: _l("Ecological safety"),
+    Area.ACCESS_CONTROL: _l("Access control and territory"),
 }
 
 
