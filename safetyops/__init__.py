@@ -68,7 +68,7 @@ def _register(app: Flask) -> None:
 
     from flask_babel import format_date, format_datetime, format_time
 
-    from . import access, cli, errors, menu, phones, security
+    from . import access, cli, errors, i18n, menu, phones, security
     from .areas import AREAS
     from .i18n import LANGUAGE_NAMES
 
@@ -96,6 +96,7 @@ def _register(app: Flask) -> None:
     app.jinja_env.globals["field_attrs"] = menu.field_attrs
     app.jinja_env.filters["phone"] = phones.pretty
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["datetime"] = lambda v, fmt="short": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["time"] = lambda v, fmt="short": format_time(v, fmt) if v else ""
 

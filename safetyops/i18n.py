@@ -29,3 +29,11 @@ def select_locale() -> str:
 def select_timezone() -> str:
     school = getattr(g, "school", None)
     return school.timezone if school is not None else current_app.config["DEFAULT_TIMEZONE"]
+
+
+def format_day(day) -> str:
+    """"Sunday, 22 November" in the person's language (no year: it is today's page)."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return format_skeleton("MMMMEEEEd", day, locale=get_locale() or "ky") if day else ""
