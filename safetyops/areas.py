@@ -12,4 +12,6 @@ AREAS = [
     "schools",
     "audit",
     "inspections",
+    "notifications",
+    "scheduler",
 ]
