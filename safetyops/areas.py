@@ -12,6 +12,4 @@ AREAS = [
     "schools",
     "audit",
     "inspections",
-    "notifications",
-    "scheduler",
 ]
