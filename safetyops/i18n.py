@@ -32,8 +32,15 @@ def select_timezone() -> str:
 
 
 def format_day(day) -> str:
-    """"Sunday, 22 November" in the person's language (no year: it is today's page)."""
-    from babel.dates import format_skeleton
+    """"Sunday, 22 November" in the person's language: the locale's full date without the year."""
+    import re
+
+    from babel.dates import format_date, get_date_format
     from flask_babel import get_locale
 
-    return format_skeleton("MMMMEEEEd", day, locale=get_locale() or "ky") if day else ""
+    if not day:
+        return ""
+    locale = get_locale() or "ky"
+    pattern = get_date_format("full", locale=locale).pattern
+    pattern = re.sub(r"[,\s]*y+(?:[-\s]*'[^']*'\.?)?[,\s]*", " ", pattern).strip(" ,")
+    return format_date(day, pattern, locale=locale)
