@@ -89,8 +89,8 @@ def test_dates_in_the_school_time_zone(client, f):
 
     from tests.conftest import login
 
-    login(client, f.user("teacher", locale="ru"))
     # 20:30 UTC on 1 March is already 2 March in Bishkek (UTC+6)
     with time_machine.travel(dt.datetime(2026, 3, 1, 20, 30, tzinfo=dt.timezone.utc), tick=False):
+        login(client, f.user("teacher", locale="ru"))
         html = client.get("/").get_data(as_text=True)
     assert "2 марта" in html
