@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from safetyops import create_app
 from safetyops.audit.models import AuditEvent
 from safetyops.extensions import db
-from tests.conftest import login
+from tests.conftest import TEST_CONFIG, login
 from tests.factories import PASSWORD
 
 
@@ -203,3 +203,27 @@ def test_inspector_sees_every_school_of_the_district_read_only(client, f):
     client.submit("/school", {"school_id": f.school_b.id}, page="/")
     assert "School B" not in client.get("/zones").get_data(as_text=True)
     assert client.get("/staff").status_code == 403
+
+
+def test_sign_in_limits_are_shared_between_workers_through_redis(app, database_url, tmp_path):
+    """Two app instances (two workers) with Redis storage count failed sign-ins together."""
+    import uuid
+
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("Redis is expected at 127.0.0.1:6379")
+    prefix = f"test-{uuid.uuid4().hex}"
+    cfg = {**TEST_CONFIG, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
+           "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
+           "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute", "WTF_CSRF_ENABLED": False}
+    apps = [create_app(cfg) for _ in range(2)]
+    workers = [a.test_client() for a in apps]
+    statuses = [workers[i % 2].post("/login", data={"login": "shared", "password": "bad"}).status_code
+                for i in range(4)]
+    for a in apps:
+        with a.app_context():
+            db.engine.dispose()
+    assert statuses == [200, 200, 200, 429]
