@@ -12,4 +12,11 @@ AREAS = [
     "schools",
     "audit",
     "inspections",
+    "notifications",
+    "scheduler",
+    "rosters",
+    "gate",
+    "drills",
+    "canteen",
+    "incidents",
 ]

@@ -35,7 +35,15 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": False,
     # A form left open on a phone all day must still submit: tokens expire with the session.
     "WTF_CSRF_TIME_LIMIT": None,
+    # SMS: "console" (log only) or "twilio"; PUBLIC_URL builds Twilio's status-callback URL.
+    "SMS_GATEWAY": "console",
+    "PUBLIC_URL": "",
+    "TWILIO_API_BASE": "",
+    "SMS_LOG_FILE": "",
 }
+
+#: Twilio credentials come from the environment variables of these very names.
+TWILIO_ENV = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID")
 
 
 def _sqlite_url(instance_path: str) -> str:
@@ -60,6 +68,8 @@ def load(app, overrides: dict | None) -> None:
     app.config.update(DEFAULTS)
     app.config.from_pyfile("safetyops.cfg", silent=True)
     app.config.from_prefixed_env("SAFETYOPS")
+    for key in TWILIO_ENV:
+        app.config.setdefault(key, os.environ.get(key, ""))
     if overrides:
         app.config.update(overrides)
     cfg = app.config

@@ -97,7 +97,10 @@ def _objects(f, school):
         "filename": "css/app.css",
     }
     for module in AREA_ACCESS:
-        values.update(module.objects(f, school))
+        made = module.objects(f, school)
+        clash = values.keys() & made.keys()
+        assert not clash, f"{module.__name__} reuses URL argument names {clash}: rename them"
+        values.update(made)
     return values
 
 

@@ -59,6 +59,16 @@ class LiveServer:
     def __repr__(self) -> str:
         return f"<LiveServer {self.url}>"
 
+    def query(self, fn):
+        """Run `fn` against the server's database (to check what the browser did) and clean up."""
+        from safetyops.extensions import db
+
+        with self.app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):

@@ -1,0 +1,1 @@
+"""Drills: classes, the drill plan, live roll-call, real emergencies, after-action, staff training, civil defence."""

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms_common import choices
+from .models import CD_FUNCTION_LABELS, COURSE_LABELS, DRILL_KIND_LABELS, CdFunction, Course, DrillKind
+
+KIND_CHOICES = choices((k.value, DRILL_KIND_LABELS[k]) for k in DrillKind)
+NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
+
+
+def _count(label, **kw):
+    return IntegerField(label, validators=[InputRequired(message=_l("Enter a number, 0 or more.")),
+                                           NumberRange(min=0, max=60, message=_l("Between 0 and 60."))],
+                        render_kw={**NUMBER, "min": 0, "max": 60}, **kw)
+
+
+class ReportForm(FlaskForm):
+    on_register = _count(_l("On the register"))
+    present = _count(_l("Present in school today"))
+    evacuated = _count(_l("At the assembly point"))
+    injured = _count(_l("Injured"), default=0)
+    missing_names = TextAreaField(_l("Names of the missing"), validators=[Optional(), Length(max=500)],
+                                  render_kw={"rows": 2})
+
+
+class StartForm(FlaskForm):
+    kind = SelectField(_l("Kind of drill"), choices=KIND_CHOICES)
+    plan_id = SelectField(_l("Planned drill"), coerce=int, default=0)
+    is_announced = BooleanField(_l("Announced to staff beforehand"), default=True)
+    send_sms = BooleanField(_l("Send an SMS to all staff"))
+
+
+class EmergencyForm(FlaskForm):
+    kind = SelectField(_l("What is happening"), choices=KIND_CHOICES)
+    confirm = BooleanField(_l("I confirm: this is a real emergency, not a drill"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class AllClearForm(FlaskForm):
+    confirmed = HiddenField(default="")
+
+
+class ClassForm(FlaskForm):
+    name = StringField(_l("Class"), validators=[DataRequired(), Length(max=20)], render_kw={"placeholder": "5А"})
+    grade = IntegerField(_l("Grade"), validators=[InputRequired(), NumberRange(min=0, max=12)], render_kw=NUMBER)
+    students = IntegerField(_l("Students on the register"), validators=[InputRequired(), NumberRange(min=0, max=60)],
+                            render_kw=NUMBER)
+    homeroom_id = SelectField(_l("Homeroom teacher"), coerce=int, default=0)
+    assembly_point_id = SelectField(_l("Assembly point"), coerce=int, default=0)
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class PointForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = StringField(_l("How to find it"), validators=[Optional(), Length(max=300)])
+    is_active = BooleanField(_l("In use"), default=True)
+
+
+class TargetsForm(FlaskForm):
+    target_fire = IntegerField(DRILL_KIND_LABELS[DrillKind.FIRE], validators=[InputRequired(), NumberRange(1, 3600)],
+                               render_kw=NUMBER)
+    target_earthquake = IntegerField(DRILL_KIND_LABELS[DrillKind.EARTHQUAKE],
+                                     validators=[InputRequired(), NumberRange(1, 3600)], render_kw=NUMBER)
+    target_lockdown = IntegerField(DRILL_KIND_LABELS[DrillKind.LOCKDOWN],
+                                   validators=[InputRequired(), NumberRange(1, 3600)], render_kw=NUMBER)
+    target_chemical = IntegerField(DRILL_KIND_LABELS[DrillKind.CHEMICAL],
+                                   validators=[InputRequired(), NumberRange(1, 3600)], render_kw=NUMBER)
+
+
+class PlanForm(FlaskForm):
+    kind = SelectField(_l("Kind of drill"), choices=KIND_CHOICES)
+    target_date = DateField(_l("Target date"), validators=[DataRequired()])
+    is_announced = BooleanField(_l("Announced to staff beforehand"), default=True)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class ReviewForm(FlaskForm):
+    observers_notes = TextAreaField(_l("Observers' notes"), validators=[Optional(), Length(max=5000)],
+                                    render_kw={"rows": 4})
+    participants = TextAreaField(_l("Participants"), validators=[Optional(), Length(max=2000)],
+                                 render_kw={"rows": 2})
+
+
+class FindingForm(FlaskForm):
+    text = StringField(_l("What was found"), validators=[DataRequired(), Length(max=500)])
+    severity = SelectField(_l("Severity"), choices=choices(
+        [("minor", _l("Minor")), ("major", _l("Major")), ("critical", _l("Critical"))]))
+    raise_action = BooleanField(_l("Open a corrective action"), default=True)
+
+
+class TrainingForm(FlaskForm):
+    user_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
+    course = SelectField(_l("Course"), choices=choices((c.value, COURSE_LABELS[c]) for c in Course))
+    taken_on = DateField(_l("Date of the course"), validators=[DataRequired()])
+    expires_on = DateField(_l("Valid until"), validators=[Optional()])
+    certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=40)])
+    electrical_group = SelectField(_l("Electrical safety group"), coerce=int, default=0, choices=choices(
+        [(0, "—"), (1, "I"), (2, "II"), (3, "III"), (4, "IV"), (5, "V")]))
+
+
+class CdForm(FlaskForm):
+    user_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
+    function = SelectField(_l("Function"), choices=choices((c.value, CD_FUNCTION_LABELS[c]) for c in CdFunction))
+    duties = StringField(_l("Duties"), validators=[Optional(), Length(max=300)])
+    order_number = StringField(_l("Order number"), validators=[DataRequired(), Length(max=40)])
+    order_date = DateField(_l("Order date"), validators=[DataRequired()])
+    starts_on = DateField(_l("From"), validators=[DataRequired()])
+    ends_on = DateField(_l("Until (empty while in force)"), validators=[Optional()])
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))

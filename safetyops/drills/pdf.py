@@ -1,0 +1,77 @@
+"""The after-action report as a PDF (fpdf2, with a Unicode TrueType font for Cyrillic)."""
+
+from __future__ import annotations
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from ..pdf import FontMissing, add_fonts
+from .models import DRILL_KIND_LABELS
+
+__all__ = ["FontMissing", "drill_pdf"]
+
+
+def mmss(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    return _("%(m)s min %(s)s s", m=seconds // 60, s=seconds % 60)
+
+
+def drill_pdf(drill, summary: dict, school) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    has_bold = add_fonts(pdf)
+    headings = FontFace(emphasis="B" if has_bold else "")
+    pdf.add_page()
+    pdf.set_title(_("Drill report"))
+    pdf.set_font("body", size=16)
+    title = _("Real emergency — NOT A DRILL") if drill.is_real else _("Drill report")
+    pdf.multi_cell(0, 9, f"{title}: {DRILL_KIND_LABELS[drill.kind]}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", size=11)
+
+    def line(text: str) -> None:
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+    line(school.name)
+    line(_("Started: %(when)s", when=format_datetime(drill.started_dt, "short")))
+    if drill.ended_dt:
+        line(_("All clear: %(when)s", when=format_datetime(drill.ended_dt, "short")))
+    line(_("Evacuation time: %(time)s (target %(target)s)", time=mmss(summary["evacuation"]),
+           target=mmss(summary["target"])))
+    t = summary["totals"]
+    line(_("Classes reported: %(n)s of %(total)s", n=len(summary["times"]), total=summary["expected"]))
+    line(_("On the register %(reg)s, present %(present)s, evacuated %(evac)s, missing %(missing)s, injured %(inj)s",
+           reg=t["on_register"], present=t["present"], evac=t["evacuated"], missing=t["missing"], inj=t["injured"]))
+    pdf.ln(3)
+    pdf.set_font("body", size=13)
+    line(_("Classes"))
+    pdf.set_font("body", size=10)
+    with pdf.table(col_widths=(20, 25, 25, 25, 25, 20, 30), text_align="LEFT",
+                   headings_style=headings) as table:
+        table.row([_("Class"), _("Time"), _("On the register"), _("Present"), _("Evacuated"), _("Injured"),
+                   _("Late")])
+        for report, seconds in summary["times"]:
+            table.row([report.school_class.name, mmss(seconds), str(report.on_register), str(report.present),
+                       str(report.evacuated), str(report.injured),
+                       _("late") if seconds > summary["target"] else ""])
+    if summary["unreported"]:
+        pdf.ln(2)
+        line(_("Did not report: %(names)s", names=", ".join(c.name for c in summary["unreported"])))
+    for heading, text in ((_("Participants"), drill.participants), (_("Observers' notes"), drill.observers_notes)):
+        if text:
+            pdf.ln(3)
+            pdf.set_font("body", size=13)
+            line(heading)
+            pdf.set_font("body", size=10)
+            line(text)
+    if drill.findings:
+        pdf.ln(3)
+        pdf.set_font("body", size=13)
+        line(_("Findings"))
+        pdf.set_font("body", size=10)
+        for finding in drill.findings:
+            line(f"• [{finding.severity}] {finding.text}")
+    return bytes(pdf.output())

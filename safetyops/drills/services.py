@@ -1,0 +1,599 @@
+"""Drills, roll-call, after-action, training and civil defence.  The actor and the school are arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..auth.models import User
+from ..auth.roles import Role
+from ..errors_service import ServiceError
+from ..extensions import db
+from ..schools.models import Appointment, Area, Membership, School
+from ..time import now_utc, school_today, zone
+from .models import (
+    DEFAULT_TARGET_SECONDS,
+    AssemblyPoint,
+    CdFunction,
+    CdMember,
+    ClassReport,
+    Course,
+    Drill,
+    DrillFinding,
+    DrillKind,
+    DrillTarget,
+    PlannedDrill,
+    SchoolClass,
+    TrainingRecord,
+)
+
+#: Roles that see the live board and may report for any class.
+BOARD_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER})
+#: Roles that may start a drill and give the all clear (besides today's duty administrator).
+RUN_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY})
+#: The rosters' post kind of the duty administrator.
+DUTY_ADMIN_POST = "duty_admin"
+EXPIRY_WARNING_DAYS = 30
+
+
+# --- soft dependencies -----------------------------------------------------------
+
+
+def _optional(name: str):
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(name)
+
+
+def _outbox():
+    return _optional("safetyops.notifications.outbox")
+
+
+SMS_TEXTS = {
+    "drills.start": _l("Drill: evacuate now and report your class in SafetyOps."),
+    "drills.emergency": _l("NOT A DRILL! Evacuate now and report your class."),
+    "drills.training": _l("Safety training certificate %(number)s expires %(date)s."),
+}
+
+
+def register_sms_texts() -> None:
+    outbox = _outbox()
+    if outbox is None:
+        return
+    for kind, text in SMS_TEXTS.items():
+        outbox.register_text(kind, text)
+
+
+def is_duty_admin(user, school: School, day: dt.date) -> bool:
+    """Is `user` on the rosters' duty-administrator post today?  False without the rosters area."""
+    rosters = _optional("safetyops.rosters.services")
+    if rosters is None:
+        return False
+    try:
+        people = rosters.on_duty(school, day, post_kind=DUTY_ADMIN_POST)
+    except Exception:  # noqa: BLE001 - a broken roster must not stop an evacuation
+        return False
+    return any(p.id == user.id for p in people)
+
+
+def may_see_board(user, school: School, role, day: dt.date) -> bool:
+    return role in BOARD_ROLES or is_duty_admin(user, school, day)
+
+
+def may_run(user, school: School, role, day: dt.date) -> bool:
+    return role in RUN_ROLES or is_duty_admin(user, school, day)
+
+
+# --- classes, assembly points, targets ----------------------------------------------
+
+
+def classes(school: School, active_only: bool = True) -> list[SchoolClass]:
+    q = sa.select(SchoolClass).where(SchoolClass.school_id == school.id)
+    if active_only:
+        q = q.where(SchoolClass.is_active.is_(True))
+    return list(db.session.scalars(q.order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+def my_classes(user, school: School) -> list[SchoolClass]:
+    return list(db.session.scalars(
+        sa.select(SchoolClass).where(SchoolClass.school_id == school.id, SchoolClass.homeroom_id == user.id,
+                                     SchoolClass.is_active.is_(True)).order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+def _member_of(school: School, user_id: int | None) -> bool:
+    if user_id is None:
+        return True
+    return db.session.scalar(sa.select(Membership.id).where(Membership.school_id == school.id,
+                                                            Membership.user_id == user_id)) is not None
+
+
+def save_class(actor, school: School, klass: SchoolClass | None, *, name: str, grade: int, students: int,
+               homeroom_id: int | None, assembly_point_id: int | None, is_active: bool = True) -> SchoolClass:
+    name = name.strip()
+    clash = db.session.scalar(sa.select(SchoolClass.id).where(
+        SchoolClass.school_id == school.id, SchoolClass.name == name, SchoolClass.id != (klass.id if klass else -1)))
+    if clash is not None:
+        raise ServiceError(_l("A class with this name already exists."), "name")
+    if not _member_of(school, homeroom_id):
+        raise ServiceError(_l("Choose a person who works at this school."), "homeroom_id")
+    if assembly_point_id is not None and db.session.scalar(sa.select(AssemblyPoint.id).where(
+            AssemblyPoint.school_id == school.id, AssemblyPoint.id == assembly_point_id)) is None:
+        raise ServiceError(_l("Choose an assembly point of this school."), "assembly_point_id")
+    creating = klass is None
+    if creating:
+        klass = SchoolClass(school_id=school.id)
+        db.session.add(klass)
+    klass.name, klass.grade, klass.students = name, grade, students
+    klass.homeroom_id, klass.assembly_point_id, klass.is_active = homeroom_id, assembly_point_id, is_active
+    db.session.flush()
+    record(actor, school, "class.create" if creating else "class.update", klass)
+    return klass
+
+
+def assembly_points(school: School, active_only: bool = False) -> list[AssemblyPoint]:
+    q = sa.select(AssemblyPoint).where(AssemblyPoint.school_id == school.id)
+    if active_only:
+        q = q.where(AssemblyPoint.is_active.is_(True))
+    return list(db.session.scalars(q.order_by(AssemblyPoint.is_active.desc(), AssemblyPoint.name)))
+
+
+def save_point(actor, school: School, point: AssemblyPoint | None, *, name: str, description: str = "",
+               is_active: bool = True) -> AssemblyPoint:
+    name = name.strip()
+    clash = db.session.scalar(sa.select(AssemblyPoint.id).where(
+        AssemblyPoint.school_id == school.id, AssemblyPoint.name == name,
+        AssemblyPoint.id != (point.id if point else -1)))
+    if clash is not None:
+        raise ServiceError(_l("An assembly point with this name already exists."), "name")
+    creating = point is None
+    if creating:
+        point = AssemblyPoint(school_id=school.id)
+        db.session.add(point)
+    point.name, point.description, point.is_active = name, (description or "").strip(), is_active
+    db.session.flush()
+    record(actor, school, "assembly_point.create" if creating else "assembly_point.update", point)
+    return point
+
+
+def targets(school: School) -> dict[DrillKind, int]:
+    found = {t.kind: t.seconds for t in db.session.scalars(sa.select(DrillTarget).where(
+        DrillTarget.school_id == school.id))}
+    return {k: found.get(k, DEFAULT_TARGET_SECONDS[k]) for k in DrillKind}
+
+
+def set_targets(actor, school: School, seconds_by_kind: dict) -> None:
+    rows = {t.kind: t for t in db.session.scalars(sa.select(DrillTarget).where(DrillTarget.school_id == school.id))}
+    for kind, seconds in seconds_by_kind.items():
+        kind = DrillKind(kind)
+        if not seconds or seconds <= 0 or seconds > 3600:
+            raise ServiceError(_l("A target time is between 1 second and 60 minutes."), f"target_{kind.value}")
+        row = rows.get(kind) or DrillTarget(school_id=school.id, kind=kind)
+        row.seconds = int(seconds)
+        db.session.add(row)
+    db.session.flush()
+    record(actor, school, "drill_targets.update", detail=",".join(f"{k}={v}" for k, v in seconds_by_kind.items()))
+
+
+# --- the plan ------------------------------------------------------------------------
+
+
+def school_year_start(day: dt.date) -> dt.date:
+    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+
+
+def plan_for_year(school: School, start: dt.date) -> list[PlannedDrill]:
+    end = dt.date(start.year + 1, 9, 1)
+    return list(db.session.scalars(sa.select(PlannedDrill).where(
+        PlannedDrill.school_id == school.id, PlannedDrill.target_date >= start, PlannedDrill.target_date < end)
+        .order_by(PlannedDrill.target_date)))
+
+
+def save_plan(actor, school: School, plan: PlannedDrill | None, *, kind, target_date: dt.date,
+              is_announced: bool = True, note: str = "") -> PlannedDrill:
+    creating = plan is None
+    if creating:
+        plan = PlannedDrill(school_id=school.id)
+        db.session.add(plan)
+    plan.kind, plan.target_date, plan.is_announced = DrillKind(kind), target_date, is_announced
+    plan.note = (note or "").strip()
+    db.session.flush()
+    record(actor, school, "drill_plan.create" if creating else "drill_plan.update", plan)
+    return plan
+
+
+def due_plans(school: School, today: dt.date, within_days: int = 14) -> list[PlannedDrill]:
+    """Plan lines not yet held whose date is past or within `within_days`."""
+    return list(db.session.scalars(sa.select(PlannedDrill).outerjoin(Drill, Drill.plan_id == PlannedDrill.id).where(
+        PlannedDrill.school_id == school.id, Drill.id.is_(None),
+        PlannedDrill.target_date <= today + dt.timedelta(days=within_days),
+        PlannedDrill.target_date >= school_year_start(today)).order_by(PlannedDrill.target_date)))
+
+
+# --- live drills ----------------------------------------------------------------------
+
+
+def live_drill(school: School) -> Drill | None:
+    return db.session.scalar(sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_(None)))
+
+
+def staff_of(school: School) -> list[User]:
+    return list(db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.school_id == school.id, User.is_enabled.is_(True)).order_by(User.id)))
+
+
+def start_drill(actor, school: School, *, kind, is_real: bool = False, is_announced: bool = True,
+                plan_id: int | None = None, send_sms: bool = False, now: dt.datetime | None = None) -> Drill:
+    """Start the clock.  A real emergency always sends an urgent SMS to every member of staff."""
+    now = now or now_utc()
+    running = live_drill(school)
+    if running is not None:
+        raise ServiceError(_l("A drill is already running at this school. Give the all clear first."))
+    plan = None
+    if plan_id:
+        plan = db.session.scalar(sa.select(PlannedDrill).where(PlannedDrill.school_id == school.id,
+                                                              PlannedDrill.id == plan_id))
+        if plan is None:
+            raise ServiceError(_l("Choose a drill of this school's plan."), "plan_id")
+        if db.session.scalar(sa.select(Drill.id).where(Drill.plan_id == plan.id)) is not None:
+            raise ServiceError(_l("This planned drill has already been held."), "plan_id")
+        kind = plan.kind
+    kind = DrillKind(kind)
+    drill = Drill(school_id=school.id, kind=kind, is_real=is_real, is_announced=is_announced and not is_real,
+                  plan_id=None if is_real else (plan.id if plan else None), target_seconds=targets(school)[kind],
+                  started_dt=now, started_by_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():
+            db.session.add(drill)
+            db.session.flush()
+    except IntegrityError:  # another phone started one at the same moment
+        raise ServiceError(_l("A drill is already running at this school. Give the all clear first.")) from None
+    if is_real or send_sms:
+        drill.sms_queued = _send_start_sms(school, drill)
+    record(actor, school, "emergency.start" if is_real else "drill.start", drill,
+           detail=f"kind={kind.value},sms={drill.sms_queued}")
+    return drill
+
+
+def _send_start_sms(school: School, drill: Drill) -> int:
+    outbox = _outbox()
+    if outbox is None:
+        return 0
+    register_sms_texts()
+    kind = "drills.emergency" if drill.is_real else "drills.start"
+    rows = outbox.notify(school, staff_of(school), kind, str(drill.id), {}, urgent=drill.is_real)
+    return len(rows or [])
+
+
+def _check_counts(on_register: int, present: int, evacuated: int, injured: int, missing_names: str) -> None:
+    for name, value in (("on_register", on_register), ("present", present), ("evacuated", evacuated),
+                        ("injured", injured)):
+        if value is None or value < 0:
+            raise ServiceError(_l("Enter a number, 0 or more."), name)
+    if on_register > 60:
+        raise ServiceError(_l("A class has at most 60 students."), "on_register")
+    if present > on_register:
+        raise ServiceError(_l("Present cannot be more than on the register."), "present")
+    if evacuated > present:
+        raise ServiceError(_l("Evacuated cannot be more than present."), "evacuated")
+    if injured > present:
+        raise ServiceError(_l("Injured cannot be more than present."), "injured")
+    if evacuated < present and not missing_names.strip():
+        raise ServiceError(_l("%(n)s missing: type their names.", n=present - evacuated), "missing_names")
+
+
+def report_class(actor, school: School, drill: Drill, klass: SchoolClass, *, on_register: int, present: int,
+                 evacuated: int, injured: int = 0, missing_names: str = "",
+                 now: dt.datetime | None = None) -> tuple[ClassReport, bool]:
+    """The roll-call of one class.  A second report updates the first (its time stays the first one's)."""
+    now = now or now_utc()
+    if drill.school_id != school.id or klass.school_id != school.id:
+        raise ServiceError(_l("This drill or class belongs to another school."))
+    if not drill.is_live:
+        raise ServiceError(_l("This drill has ended; reports are closed."))
+    missing_names = (missing_names or "").strip()[:500]
+    _check_counts(on_register, present, evacuated, injured, missing_names)
+    if evacuated == present:
+        missing_names = ""
+
+    def existing():
+        return db.session.scalar(sa.select(ClassReport).where(ClassReport.drill_id == drill.id,
+                                                              ClassReport.class_id == klass.id))
+
+    report = existing()
+    created = report is None
+    if created:
+        report = ClassReport(school_id=school.id, drill_id=drill.id, class_id=klass.id, first_dt=now)
+        try:
+            with db.session.begin_nested():
+                _fill(report, actor, on_register, present, evacuated, injured, missing_names, now)
+                db.session.add(report)
+                db.session.flush()
+        except IntegrityError:  # the same class reported from two phones at once
+            created = False
+            report = existing()
+    if not created:
+        _fill(report, actor, on_register, present, evacuated, injured, missing_names, now)
+        db.session.flush()
+    record(actor, school, "drill.report" if created else "drill.report_update", report,
+           detail=f"class={klass.name},present={present},evacuated={evacuated},injured={injured}")
+    return report, created
+
+
+def _fill(report, actor, on_register, present, evacuated, injured, missing_names, now) -> None:
+    report.reporter_id = getattr(actor, "id", None)
+    report.on_register, report.present, report.evacuated = on_register, present, evacuated
+    report.injured, report.missing_names, report.updated_dt = injured, missing_names, now
+
+
+class NeedsConfirmation(ServiceError):
+    """All clear before any report: the person must confirm."""
+
+
+def all_clear(actor, school: School, drill: Drill, *, confirmed: bool = False,
+              now: dt.datetime | None = None) -> Drill:
+    now = now or now_utc()
+    if not drill.is_live:
+        raise ServiceError(_l("The all clear was already given."))
+    if not reports_of(drill) and not confirmed:
+        raise NeedsConfirmation(_l("No class has reported yet. Give the all clear anyway?"))
+    drill.ended_dt = max(now, drill.started_dt)
+    drill.ended_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record(actor, school, "drill.all_clear", drill)
+    return drill
+
+
+def reports_of(drill: Drill) -> list[ClassReport]:
+    return list(db.session.scalars(sa.select(ClassReport).where(ClassReport.drill_id == drill.id)
+                                   .order_by(ClassReport.first_dt, ClassReport.id)))
+
+
+def expected_classes(drill: Drill) -> list[SchoolClass]:
+    """Classes the drill waits for: active then, plus any that reported."""
+    reported = set(db.session.scalars(sa.select(ClassReport.class_id).where(ClassReport.drill_id == drill.id)))
+    cutoff = drill.ended_dt or now_utc()
+    rows = db.session.scalars(sa.select(SchoolClass).where(
+        SchoolClass.school_id == drill.school_id,
+        sa.or_(SchoolClass.id.in_(reported) if reported else sa.false(),
+               sa.and_(SchoolClass.is_active.is_(True), SchoolClass.created_dt <= cutoff)))
+        .order_by(SchoolClass.grade, SchoolClass.name))
+    return list(rows)
+
+
+def on_site(school: School) -> list | None:
+    """Open gate entries (the gate area), or None without it."""
+    gate = _optional("safetyops.gate.services")
+    if gate is None:
+        return None
+    try:
+        return list(gate.on_site_now(school))
+    except Exception:  # noqa: BLE001 - the board must work without the gate log
+        return None
+
+
+def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = True) -> dict:
+    """Everything the live board shows, as plain data."""
+    now = now or now_utc()
+    reports = {r.class_id: r for r in reports_of(drill)}
+    expected = expected_classes(drill)
+    not_reported = [c for c in expected if c.id not in reports]
+    reported = sorted(reports.values(), key=lambda r: r.first_dt)
+    totals = {key: sum(getattr(r, key) for r in reported)
+              for key in ("on_register", "present", "evacuated", "injured", "missing")}
+    end = drill.ended_dt or now
+    people = on_site(drill.school) if with_on_site and drill.is_live else None
+    by_kind: dict[str, int] = {}
+    labels = getattr(_optional("safetyops.gate.models"), "ENTRY_KIND_LABELS", {}) if people else {}
+    for entry in people or []:
+        key = str(labels.get(getattr(entry, "kind", ""), getattr(entry, "kind", "")))
+        by_kind[key] = by_kind.get(key, 0) + 1
+    last = max((r.updated_dt for r in reported), default=drill.started_dt)
+    version = f"{drill.id}.{len(reported)}.{last.timestamp()}"
+    version += f".{drill.ended_dt.timestamp() if drill.ended_dt else 0}.{len(people or [])}"
+    return {
+        "drill": drill, "reported": reported, "not_reported": not_reported, "totals": totals,
+        "expected": len(expected), "elapsed": int((end - drill.started_dt).total_seconds()),
+        "target": drill.target_seconds, "on_site": people, "on_site_by_kind": by_kind, "version": version,
+        "now": now,
+    }
+
+
+# --- after-action -----------------------------------------------------------------------
+
+
+def summary(drill: Drill) -> dict:
+    reports = reports_of(drill)
+    expected = expected_classes(drill)
+    times = [(r, int((r.first_dt - drill.started_dt).total_seconds())) for r in reports]
+    evacuation = max((s for _r, s in times), default=None)
+    late = [(r, s) for r, s in times if s > drill.target_seconds]
+    unreported = [c for c in expected if c.id not in {r.class_id for r in reports}]
+    totals = {key: sum(getattr(r, key) for r in reports)
+              for key in ("on_register", "present", "evacuated", "injured", "missing")}
+    duration = int((drill.ended_dt - drill.started_dt).total_seconds()) if drill.ended_dt else None
+    return {"times": times, "evacuation": evacuation, "late": late, "unreported": unreported, "totals": totals,
+            "duration": duration, "target": drill.target_seconds, "expected": len(expected),
+            "on_time": evacuation is not None and evacuation <= drill.target_seconds and not unreported}
+
+
+def save_review(actor, school: School, drill: Drill, *, observers_notes: str, participants: str) -> None:
+    drill.observers_notes = (observers_notes or "").strip()[:5000]
+    drill.participants = (participants or "").strip()[:2000]
+    record(actor, school, "drill.review", drill)
+
+
+SEVERITIES = ("critical", "major", "minor")
+
+
+def add_finding(actor, school: School, drill: Drill, *, text: str, severity: str = "minor",
+                raise_action: bool = True) -> DrillFinding:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_l("Describe what was found."), "text")
+    if severity not in SEVERITIES:
+        raise ServiceError(_l("Choose a severity."), "severity")
+    finding = DrillFinding(school_id=school.id, drill_id=drill.id, text=text[:500], severity=severity,
+                           created_by_id=getattr(actor, "id", None))
+    db.session.add(finding)
+    db.session.flush()
+    if raise_action:
+        inspections = _optional("safetyops.inspections.services")
+        if inspections is not None and hasattr(inspections, "open_action"):
+            area = Area.CIVIL_DEFENCE if drill.kind in (DrillKind.EARTHQUAKE, DrillKind.CHEMICAL,
+                                                        DrillKind.LOCKDOWN) else Area.FIRE_SAFETY
+            action = inspections.open_action(actor, school, title=text[:200], severity=severity, area=area.value,
+                                             description=text, source="other")
+            finding.action_id = getattr(action, "id", None)
+    record(actor, school, "drill.finding", finding, detail=f"action={finding.action_id}")
+    return finding
+
+
+def past_drills(school: School, limit: int | None = None) -> list[Drill]:
+    q = sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_not(None)).order_by(
+        Drill.started_dt.desc())
+    if limit:
+        q = q.limit(limit)
+    return list(db.session.scalars(q))
+
+
+def drill_seconds(drill: Drill) -> int | None:
+    """Evacuation time of a finished drill: the last class's first report."""
+    last = db.session.scalar(sa.select(sa.func.max(ClassReport.first_dt)).where(ClassReport.drill_id == drill.id))
+    if last is None:
+        return None
+    if last.tzinfo is None:  # SQLite aggregate bypasses the column type
+        last = last.replace(tzinfo=dt.UTC)
+    return int((last - drill.started_dt).total_seconds())
+
+
+# --- staff training ------------------------------------------------------------------------
+
+
+def save_training(actor, school: School, rec: TrainingRecord | None, *, user_id: int, course, taken_on: dt.date,
+                  expires_on: dt.date | None, certificate_no: str = "",
+                  electrical_group: int | None = None) -> TrainingRecord:
+    if not _member_of(school, user_id):
+        raise ServiceError(_l("Choose a person who works at this school."), "user_id")
+    course = Course(course)
+    if expires_on is not None and expires_on < taken_on:
+        raise ServiceError(_l("The expiry date is before the course date."), "expires_on")
+    if course is Course.ELECTRICAL:
+        if electrical_group is None or not 1 <= electrical_group <= 5:
+            raise ServiceError(_l("Choose the electrical safety group (I–V)."), "electrical_group")
+    else:
+        electrical_group = None
+    creating = rec is None
+    if creating:
+        rec = TrainingRecord(school_id=school.id)
+        db.session.add(rec)
+    rec.user_id, rec.course, rec.taken_on, rec.expires_on = user_id, course, taken_on, expires_on
+    rec.certificate_no, rec.electrical_group = (certificate_no or "").strip()[:40], electrical_group
+    db.session.flush()
+    record(actor, school, "training.create" if creating else "training.update", rec)
+    return rec
+
+
+def current_records(school: School) -> dict[tuple[int, Course], TrainingRecord]:
+    """The latest record per (person, course) at the school."""
+    latest: dict[tuple[int, Course], TrainingRecord] = {}
+    rows = db.session.scalars(sa.select(TrainingRecord).where(TrainingRecord.school_id == school.id)
+                              .order_by(TrainingRecord.taken_on, TrainingRecord.id))
+    for rec in rows:
+        latest[(rec.user_id, rec.course)] = rec
+    return latest
+
+
+def is_valid(rec: TrainingRecord, today: dt.date) -> bool:
+    return rec.expires_on is None or rec.expires_on >= today
+
+
+def training_overview(school: School, today: dt.date) -> dict:
+    staff = staff_of(school)
+    latest = current_records(school)
+    ids = {u.id for u in staff}
+    per_course = {}
+    for course in Course:
+        valid = sum(1 for (uid, c), r in latest.items() if c is course and uid in ids and is_valid(r, today))
+        per_course[course] = {"valid": valid, "total": len(staff),
+                              "percent": round(100 * valid / len(staff)) if staff else 0}
+    horizon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    expiring = sorted((r for (uid, _c), r in latest.items()
+                       if uid in ids and r.expires_on is not None and today <= r.expires_on <= horizon),
+                      key=lambda r: r.expires_on)
+    expired = sorted((r for (uid, _c), r in latest.items()
+                      if uid in ids and r.expires_on is not None and r.expires_on < today),
+                     key=lambda r: r.expires_on)
+    return {"per_course": per_course, "expiring": expiring, "expired": expired, "staff": len(staff)}
+
+
+def my_expiring(user, school: School, today: dt.date) -> list[TrainingRecord]:
+    horizon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    return [r for (uid, _c), r in current_records(school).items()
+            if uid == user.id and r.expires_on is not None and r.expires_on <= horizon]
+
+
+def training_reminders(now: dt.datetime) -> int:
+    """Queue one SMS per current certificate that expires within 30 days (idempotent; catches up)."""
+    outbox = _outbox()
+    if outbox is None:
+        return 0
+    register_sms_texts()
+    queued = 0
+    for school in db.session.scalars(sa.select(School)):
+        today = now.astimezone(zone(school.timezone)).date()
+        for rec in training_overview(school, today)["expiring"]:
+            if not rec.user.is_enabled:
+                continue
+            rows = outbox.notify(school, [rec.user], "drills.training", f"{rec.id}:{rec.expires_on.isoformat()}",
+                                 {"number": rec.certificate_no or "-", "date": rec.expires_on.strftime("%d.%m.%Y")})
+            queued += len(rows or [])
+    return queued
+
+
+# --- civil defence ----------------------------------------------------------------------------
+
+
+def cd_members(school: School, day: dt.date) -> list[tuple[Appointment, CdMember | None]]:
+    """Civil-defence appointments in force, with their function in the staff (None if not set)."""
+    rows = db.session.execute(
+        sa.select(Appointment, CdMember).outerjoin(CdMember, CdMember.appointment_id == Appointment.id).where(
+            Appointment.school_id == school.id, Appointment.area == Area.CIVIL_DEFENCE,
+            Appointment.starts_on <= day, sa.or_(Appointment.ends_on.is_(None), Appointment.ends_on >= day))
+    ).all()
+    order = {f: i for i, f in enumerate(CdFunction)}
+    return sorted(((a, m) for a, m in rows), key=lambda am: (order.get(am[1].function, 99) if am[1] else 99,
+                                                             am[0].user.full_name))
+
+
+def save_cd_member(actor, school: School, member: CdMember | None, *, user_id: int, function, duties: str,
+                   order_number: str, order_date: dt.date, starts_on: dt.date,
+                   ends_on: dt.date | None = None) -> CdMember:
+    from ..schools.services import save_appointment
+
+    appt = member.appointment if member else None
+    appt = save_appointment(actor, school, appt, user_id=user_id, area=Area.CIVIL_DEFENCE,
+                            order_number=order_number.strip(), order_date=order_date, starts_on=starts_on,
+                            ends_on=ends_on)
+    creating = member is None
+    if creating:
+        member = db.session.scalar(sa.select(CdMember).where(CdMember.appointment_id == appt.id))
+        if member is None:
+            member = CdMember(school_id=school.id, appointment_id=appt.id)
+            db.session.add(member)
+    member.function, member.duties = CdFunction(function), (duties or "").strip()[:300]
+    db.session.flush()
+    record(actor, school, "civil_defence.create" if creating else "civil_defence.update", member)
+    return member
+
+
+def today_of(school: School) -> dt.date:
+    return school_today(school)

@@ -1,0 +1,563 @@
+"""Drills: plan, live roll-call and board, real emergencies, after-action, training, civil-defence staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import menu
+from ..access import can, get_or_404, requires, scoped
+from ..audit.services import record
+from ..auth.roles import has_perm
+from ..dashboard.cards import Card, provider
+from ..errors_service import ServiceError
+from ..extensions import db
+from ..forms_common import choices
+from ..schools.services import staff_query
+from ..time import school_today
+from . import charts, pdf, services
+from .forms import (
+    AllClearForm,
+    CdForm,
+    ClassForm,
+    EmergencyForm,
+    FindingForm,
+    PlanForm,
+    PointForm,
+    ReportForm,
+    ReviewForm,
+    StartForm,
+    TargetsForm,
+    TrainingForm,
+)
+from .models import (
+    CD_FUNCTION_LABELS,
+    COURSE_LABELS,
+    DRILL_KIND_LABELS,
+    AssemblyPoint,
+    CdMember,
+    ClassReport,
+    Drill,
+    DrillKind,
+    PlannedDrill,
+    SchoolClass,
+    TrainingRecord,
+)
+from .permissions import DrillPerm
+
+bp = Blueprint("drills", __name__)
+# Services raise ServiceError before they write anything, so a refused form needs no rollback.
+services.register_sms_texts()
+
+menu.add(menu.MenuItem(_l("My class"), "drills.my_class", DrillPerm.REPORT, 20))
+menu.add(menu.MenuItem(_l("Drills"), "drills.index", DrillPerm.VIEW, 40))
+menu.add(menu.MenuItem(_l("Safety training"), "drills.training", DrillPerm.TRAINING_VIEW, 41))
+menu.add(menu.MenuItem(_l("Civil defence staff"), "drills.cd_staff", DrillPerm.CD_VIEW, 83))
+
+POLL_MS = 3000
+SEVERITY_LABELS = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
+
+
+def _today() -> dt.date:
+    return school_today(g.school)
+
+
+def _may_board() -> bool:
+    return services.may_see_board(current_user, g.school, g.role, _today())
+
+
+def _may_run() -> bool:
+    return services.may_run(current_user, g.school, g.role, _today())
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def mmss(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@bp.app_template_filter("mmss")
+def _mmss_filter(seconds):
+    return mmss(seconds)
+
+
+def _ctx(**kw) -> dict:
+    return {"KIND_LABELS": DRILL_KIND_LABELS, "COURSE_LABELS": COURSE_LABELS, "CD_LABELS": CD_FUNCTION_LABELS,
+            "SEVERITY_LABELS": SEVERITY_LABELS, "may_run": _may_run(), "may_board": _may_board(), **kw}
+
+
+# --- home page cards ---------------------------------------------------------------------
+
+
+@provider
+def _drill_cards(user, school, role, today):
+    cards = []
+    live = services.live_drill(school)
+    if live is not None and has_perm(role, DrillPerm.REPORT):
+        mine = services.my_classes(user, school)
+        board = services.may_see_board(user, school, role, today)
+        if mine or board:
+            title = (_("NOT A DRILL: emergency in progress") if live.is_real
+                     else _("Drill in progress: %(kind)s", kind=DRILL_KIND_LABELS[live.kind]))
+            reported = {r.class_id for r in services.reports_of(live)}
+            lines = [(_("%(name)s: reported", name=c.name) if c.id in reported
+                      else _("%(name)s: report your class", name=c.name)) for c in mine]
+            url = url_for("drills.my_class") if mine else url_for("drills.board", drill_id=live.id)
+            cards.append(Card(title=title, url=url, urgency=100, tone="danger", lines=lines))
+    if has_perm(role, DrillPerm.RUN) and services.may_run(user, school, role, today):
+        due = services.due_plans(school, today, within_days=14)
+        if due:
+            cards.append(Card(title=_("Planned drills due"), url=url_for("drills.index"), urgency=50,
+                              tone="warning" if due[0].target_date < today else "", count=len(due),
+                              lines=[f"{format_date(p.target_date, 'medium')} · {DRILL_KIND_LABELS[p.kind]}"
+                                     for p in due[:3]]))
+    mine = services.my_expiring(user, school, today)
+    if mine:
+        cards.append(Card(title=_("Your safety training expires"), urgency=40, tone="warning",
+                          lines=[f"{COURSE_LABELS[r.course]}: {format_date(r.expires_on, 'medium')}" for r in mine]))
+    if has_perm(role, DrillPerm.TRAINING_MANAGE):
+        over = services.training_overview(school, today)
+        n = len(over["expiring"]) + len(over["expired"])
+        if n:
+            cards.append(Card(title=_("Staff training expired or expiring"), url=url_for("drills.training"),
+                              urgency=30, count=n, tone="warning"))
+    return cards
+
+
+# --- index, plan, charts ----------------------------------------------------------------------
+
+
+def _year_rows(school, start: dt.date):
+    plans = services.plan_for_year(school, start)
+    held = {d.plan_id for d in db.session.scalars(scoped(Drill).where(Drill.plan_id.is_not(None)))}
+    quarters = [(_("Sep–Nov"), (9, 10, 11)), (_("Dec–Feb"), (12, 1, 2)), (_("Mar–May"), (3, 4, 5)),
+                (_("Jun–Aug"), (6, 7, 8))]
+    end = dt.date(start.year + 1, 9, 1)
+    drills_in_year = list(db.session.scalars(scoped(Drill).where(
+        Drill.is_real.is_(False), Drill.ended_dt.is_not(None))))
+    drills_in_year = [d for d in drills_in_year if start <= d.started_dt.date() < end]
+    rows = []
+    for label, months in quarters:
+        planned = sum(1 for p in plans if p.target_date.month in months)
+        done = sum(1 for d in drills_in_year if d.started_dt.month in months)
+        rows.append((str(label), planned, done))
+    return plans, held, rows
+
+
+@bp.get("/drills")
+@requires(DrillPerm.VIEW)
+def index():
+    today = _today()
+    start = services.school_year_start(today)
+    plans, held, rows = _year_rows(g.school, start)
+    past = services.past_drills(g.school, limit=12)
+    times = [(d, services.drill_seconds(d)) for d in past]
+    evac_rows = [(f"{format_date(d.started_dt, 'd.MM')} {str(DRILL_KIND_LABELS[d.kind])[:12]}", s,
+                  d.target_seconds) for d, s in reversed(times)]
+    evac_svg = charts.evacuation_chart(evac_rows, _("Evacuation time of each drill against the target"))
+    plan_svg = charts.plan_chart(rows, _("Drills held against the plan"), _("Planned"), _("Held"))
+    return render_template("drills/index.html", **_ctx(
+        live=services.live_drill(g.school), plans=plans, held=held, times=times, evac_svg=evac_svg,
+        plan_svg=plan_svg, year_start=start, today=today))
+
+
+@bp.route("/drills/plan/new", methods=["GET", "POST"], defaults={"drill_plan_id": None})
+@bp.route("/drills/plan/<int:drill_plan_id>", methods=["GET", "POST"])
+@requires(DrillPerm.MANAGE)
+def plan_edit(drill_plan_id):
+    plan = get_or_404(PlannedDrill, drill_plan_id) if drill_plan_id else None
+    form = PlanForm(obj=plan)
+    if form.validate_on_submit():
+        services.save_plan(current_user, g.school, plan, kind=form.kind.data, target_date=form.target_date.data,
+                           is_announced=form.is_announced.data, note=form.note.data)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("drills.index"))
+    return render_template("drills/plan_form.html", **_ctx(form=form, plan=plan))
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+@bp.route("/drills/start", methods=["GET", "POST"])
+@requires(DrillPerm.RUN)
+def start():
+    _require(_may_run())
+    form = StartForm()
+    due = [p for p in services.plan_for_year(g.school, services.school_year_start(_today()))
+           if db.session.scalar(sa.select(Drill.id).where(Drill.plan_id == p.id)) is None]
+    form.plan_id.choices = choices([(0, _("Not in the plan"))] + [
+        (p.id, f"{format_date(p.target_date, 'medium')} · {DRILL_KIND_LABELS[p.kind]}") for p in due])
+    if request.method == "GET" and due:
+        form.plan_id.data = due[0].id
+        form.kind.data = due[0].kind.value
+        form.is_announced.data = due[0].is_announced
+    if form.validate_on_submit():
+        try:
+            drill = services.start_drill(current_user, g.school, kind=form.kind.data, plan_id=form.plan_id.data or None,
+                                         is_announced=form.is_announced.data, send_sms=form.send_sms.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("The drill has started. The clock is running."), "success")
+            return redirect(url_for("drills.board", drill_id=drill.id))
+    return render_template("drills/start.html", **_ctx(form=form, live=services.live_drill(g.school)))
+
+
+@bp.route("/drills/emergency", methods=["GET", "POST"])
+@requires(DrillPerm.RUN)
+def emergency():
+    _require(_may_run())
+    form = EmergencyForm()
+    if form.validate_on_submit():
+        try:
+            drill = services.start_drill(current_user, g.school, kind=form.kind.data, is_real=True)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Emergency declared. SMS queued to staff: %(n)s.", n=drill.sms_queued), "warning")
+            return redirect(url_for("drills.board", drill_id=drill.id))
+    return render_template("drills/emergency.html", **_ctx(form=form, live=services.live_drill(g.school)))
+
+
+# --- the live board -------------------------------------------------------------------------
+
+
+def _board_html(state, confirm_form=None) -> str:
+    return render_template("drills/_board.html", s=state, **_ctx(confirm_form=confirm_form))
+
+
+@bp.get("/drills/<int:drill_id>/board")
+@requires(DrillPerm.BOARD)
+def board(drill_id):
+    _require(_may_board())
+    drill = get_or_404(Drill, drill_id)
+    state = services.board(drill)
+    return render_template("drills/board.html", **_ctx(drill=drill, s=state, form=AllClearForm(),
+                                                       poll_ms=POLL_MS))
+
+
+@bp.get("/drills/<int:drill_id>/board.json")
+@requires(DrillPerm.BOARD)
+def board_json(drill_id):
+    _require(_may_board())
+    drill = get_or_404(Drill, drill_id)
+    state = services.board(drill)
+    etag = f'"{state["version"]}"'
+    if request.headers.get("If-None-Match") == etag:
+        resp = Response(status=304)
+    else:
+        resp = jsonify({"version": state["version"], "live": drill.is_live, "elapsed": state["elapsed"],
+                        "target": state["target"], "reported": len(state["reported"]), "expected": state["expected"],
+                        "html": _board_html(state)})
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/drills/<int:drill_id>/all-clear")
+@requires(DrillPerm.RUN)
+def all_clear(drill_id):
+    _require(_may_run())
+    drill = get_or_404(Drill, drill_id)
+    form = AllClearForm()
+    if form.validate_on_submit():
+        try:
+            services.all_clear(current_user, g.school, drill, confirmed=form.confirmed.data == "1")
+        except services.NeedsConfirmation as err:
+            state = services.board(drill)
+            return render_template("drills/board.html", **_ctx(drill=drill, s=state, form=form, poll_ms=POLL_MS,
+                                                               confirm=err.message)), 409
+        except ServiceError as err:
+            flash(str(err.message), "error")
+        else:
+            db.session.commit()
+            flash(_("All clear. The clock has stopped."), "success")
+        return redirect(url_for("drills.detail", drill_id=drill.id))
+    flash(_("The form expired. Try again."), "error")
+    return redirect(url_for("drills.board", drill_id=drill.id))
+
+
+# --- roll-call ----------------------------------------------------------------------------------
+
+
+@bp.get("/drills/my")
+@requires(DrillPerm.REPORT)
+def my_class():
+    live = services.live_drill(g.school)
+    mine = services.my_classes(current_user, g.school)
+    reports = {}
+    if live is not None:
+        reports = {r.class_id: r for r in services.reports_of(live)}
+    return render_template("drills/my_class.html", **_ctx(live=live, mine=mine, reports=reports))
+
+
+@bp.route("/drills/<int:drill_id>/classes/<int:drill_class_id>", methods=["GET", "POST"])
+@requires(DrillPerm.REPORT)
+def report(drill_id, drill_class_id):
+    board_person = _may_board()
+    _require(board_person or bool(services.my_classes(current_user, g.school)))
+    drill = get_or_404(Drill, drill_id)
+    klass = get_or_404(SchoolClass, drill_class_id)
+    _require(board_person or klass.homeroom_id == current_user.id)
+    existing = db.session.scalar(sa.select(ClassReport).where(ClassReport.drill_id == drill.id,
+                                                              ClassReport.class_id == klass.id))
+    form = ReportForm(obj=existing)
+    if request.method == "GET" and existing is None:
+        form.on_register.data = form.present.data = form.evacuated.data = klass.students
+        form.injured.data = 0
+    if drill.is_live and form.validate_on_submit():
+        try:
+            _report, created = services.report_class(
+                current_user, g.school, drill, klass, on_register=form.on_register.data, present=form.present.data,
+                evacuated=form.evacuated.data, injured=form.injured.data, missing_names=form.missing_names.data or "")
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("%(name)s reported: %(evac)s of %(present)s at the assembly point.", name=klass.name,
+                    evac=form.evacuated.data, present=form.present.data) if created
+                  else _("%(name)s: report updated.", name=klass.name), "success")
+            if request.args.get("from") == "board" and board_person:
+                return redirect(url_for("drills.board", drill_id=drill.id))
+            return redirect(url_for("drills.my_class"))
+    return render_template("drills/report.html", **_ctx(drill=drill, klass=klass, form=form, existing=existing))
+
+
+# --- after-action ---------------------------------------------------------------------------------
+
+
+def _detail(drill, review_form=None, finding_form=None, status=200):
+    summary = services.summary(drill)
+    review_form = review_form or ReviewForm(obj=drill)
+    finding_form = finding_form or FindingForm(formdata=None)
+    return render_template("drills/detail.html", **_ctx(drill=drill, sm=summary, review_form=review_form,
+                                                        finding_form=finding_form)), status
+
+
+@bp.get("/drills/<int:drill_id>")
+@requires(DrillPerm.VIEW)
+def detail(drill_id):
+    drill = get_or_404(Drill, drill_id)
+    return _detail(drill)
+
+
+@bp.post("/drills/<int:drill_id>/review")
+@requires(DrillPerm.MANAGE)
+def review(drill_id):
+    drill = get_or_404(Drill, drill_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        services.save_review(current_user, g.school, drill, observers_notes=form.observers_notes.data or "",
+                             participants=form.participants.data or "")
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("drills.detail", drill_id=drill.id))
+    return _detail(drill, review_form=form, status=422)
+
+
+@bp.post("/drills/<int:drill_id>/findings")
+@requires(DrillPerm.MANAGE)
+def finding(drill_id):
+    drill = get_or_404(Drill, drill_id)
+    form = FindingForm()
+    if form.validate_on_submit():
+        try:
+            found = services.add_finding(current_user, g.school, drill, text=form.text.data,
+                                         severity=form.severity.data, raise_action=form.raise_action.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Finding recorded; corrective action opened.") if found.action_id else _("Finding recorded."),
+                  "success")
+            return redirect(url_for("drills.detail", drill_id=drill.id))
+    return _detail(drill, finding_form=form, status=422)
+
+
+@bp.get("/drills/<int:drill_id>/report.pdf")
+@requires(DrillPerm.VIEW)
+def report_pdf(drill_id):
+    drill = get_or_404(Drill, drill_id)
+    try:
+        data = pdf.drill_pdf(drill, services.summary(drill), g.school)
+    except pdf.FontMissing as err:
+        return render_template("errors/error.html", code=503, title=_("PDF unavailable"),
+                               text=_("The PDF font is not installed on the server: %(detail)s", detail=str(err))), 503
+    record(current_user, g.school, "drill.pdf", drill)
+    db.session.commit()
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="drill-{drill.id}.pdf"'})
+
+
+# --- classes, targets, assembly points -----------------------------------------------------------
+
+
+@bp.get("/drills/classes")
+@requires(DrillPerm.VIEW)
+def classes():
+    return render_template("drills/classes.html", **_ctx(classes=services.classes(g.school, active_only=False)))
+
+
+def _staff_choices(blank=None):
+    staff = db.session.execute(staff_query(g.school)).all()
+    pairs = [(u.id, u.full_name) for u, _role in staff if u.is_enabled]
+    return choices(([(0, blank)] if blank else []) + pairs)
+
+
+@bp.route("/drills/classes/new", methods=["GET", "POST"], defaults={"drill_class_id": None})
+@bp.route("/drills/classes/<int:drill_class_id>/edit", methods=["GET", "POST"])
+@requires(DrillPerm.MANAGE)
+def class_edit(drill_class_id):
+    klass = get_or_404(SchoolClass, drill_class_id) if drill_class_id else None
+    form = ClassForm(obj=klass)
+    form.homeroom_id.choices = _staff_choices(_("— none —"))
+    form.assembly_point_id.choices = choices([(0, _("— none —"))] + [
+        (p.id, p.name) for p in services.assembly_points(g.school, active_only=True)])
+    if request.method == "GET" and klass is not None:
+        form.homeroom_id.data = klass.homeroom_id or 0
+        form.assembly_point_id.data = klass.assembly_point_id or 0
+    if form.validate_on_submit():
+        try:
+            services.save_class(current_user, g.school, klass, name=form.name.data, grade=form.grade.data,
+                                students=form.students.data, homeroom_id=form.homeroom_id.data or None,
+                                assembly_point_id=form.assembly_point_id.data or None, is_active=form.is_active.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.classes"))
+    return render_template("drills/class_form.html", **_ctx(form=form, klass=klass))
+
+
+@bp.route("/drills/settings", methods=["GET", "POST"])
+@requires(DrillPerm.MANAGE)
+def settings():
+    form = TargetsForm()
+    current = services.targets(g.school)
+    if request.method == "GET":
+        for kind in DrillKind:
+            getattr(form, f"target_{kind.value}").data = current[kind]
+    if form.validate_on_submit():
+        try:
+            services.set_targets(current_user, g.school,
+                                 {k.value: getattr(form, f"target_{k.value}").data for k in DrillKind})
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.settings"))
+    return render_template("drills/settings.html", **_ctx(form=form, points=services.assembly_points(g.school)))
+
+
+@bp.route("/drills/points/new", methods=["GET", "POST"], defaults={"assembly_point_id": None})
+@bp.route("/drills/points/<int:assembly_point_id>", methods=["GET", "POST"])
+@requires(DrillPerm.MANAGE)
+def point_edit(assembly_point_id):
+    point = get_or_404(AssemblyPoint, assembly_point_id) if assembly_point_id else None
+    form = PointForm(obj=point)
+    if form.validate_on_submit():
+        try:
+            services.save_point(current_user, g.school, point, name=form.name.data,
+                                description=form.description.data or "", is_active=form.is_active.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.settings"))
+    return render_template("drills/point_form.html", **_ctx(form=form, point=point))
+
+
+# --- training --------------------------------------------------------------------------------------
+
+
+@bp.get("/training")
+@requires(DrillPerm.TRAINING_VIEW)
+def training():
+    today = _today()
+    over = services.training_overview(g.school, today)
+    rows = list(db.session.scalars(scoped(TrainingRecord).order_by(TrainingRecord.taken_on.desc()).limit(200)))
+    record(current_user, g.school, "training.read_list")
+    db.session.commit()
+    return render_template("drills/training.html", **_ctx(over=over, rows=rows, today=today))
+
+
+@bp.route("/training/new", methods=["GET", "POST"], defaults={"training_id": None})
+@bp.route("/training/<int:training_id>", methods=["GET", "POST"])
+@requires(DrillPerm.TRAINING_MANAGE)
+def training_edit(training_id):
+    rec = get_or_404(TrainingRecord, training_id) if training_id else None
+    form = TrainingForm(obj=rec)
+    form.user_id.choices = _staff_choices()
+    if request.method == "GET" and rec is not None:
+        form.electrical_group.data = rec.electrical_group or 0
+    if form.validate_on_submit():
+        try:
+            services.save_training(current_user, g.school, rec, user_id=form.user_id.data, course=form.course.data,
+                                   taken_on=form.taken_on.data, expires_on=form.expires_on.data,
+                                   certificate_no=form.certificate_no.data or "",
+                                   electrical_group=form.electrical_group.data or None)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.training"))
+    return render_template("drills/training_form.html", **_ctx(form=form, rec=rec))
+
+
+# --- civil-defence staff --------------------------------------------------------------------------
+
+
+@bp.get("/civil-defence")
+@requires(DrillPerm.CD_VIEW)
+def cd_staff():
+    rows = services.cd_members(g.school, _today())
+    return render_template("drills/cd_staff.html", **_ctx(rows=rows, may_manage=can(DrillPerm.CD_MANAGE)))
+
+
+@bp.route("/civil-defence/new", methods=["GET", "POST"], defaults={"cd_member_id": None})
+@bp.route("/civil-defence/<int:cd_member_id>", methods=["GET", "POST"])
+@requires(DrillPerm.CD_MANAGE)
+def cd_edit(cd_member_id):
+    member = get_or_404(CdMember, cd_member_id) if cd_member_id else None
+    form = CdForm()
+    form.user_id.choices = _staff_choices()
+    if request.method == "GET":
+        if member is not None:
+            a = member.appointment
+            form.user_id.data, form.function.data, form.duties.data = a.user_id, member.function.value, member.duties
+            form.order_number.data, form.order_date.data = a.order_number, a.order_date
+            form.starts_on.data, form.ends_on.data = a.starts_on, a.ends_on
+        else:
+            form.order_date.data = form.starts_on.data = _today()
+    if form.validate_on_submit():
+        try:
+            services.save_cd_member(current_user, g.school, member, user_id=form.user_id.data,
+                                    function=form.function.data, duties=form.duties.data or "",
+                                    order_number=form.order_number.data, order_date=form.order_date.data,
+                                    starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+        except ServiceError as err:
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.cd_staff"))
+    return render_template("drills/cd_form.html", **_ctx(form=form, member=member))

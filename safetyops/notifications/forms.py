@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
+from ..forms_common import choices
+from .models import CHANNEL_LABELS, Channel
+
+
+class PreferenceForm(FlaskForm):
+    channel = SelectField(_l("Receive reminders by"), choices=choices((c.value, CHANNEL_LABELS[c]) for c in Channel))
+    quiet_start = TimeField(_l("Quiet hours from"), validators=[Optional()])
+    quiet_end = TimeField(_l("Quiet hours until"), validators=[Optional()])
+
+
+def audience_choices():
+    return choices([("all", _l("All staff"))] + [(r.value, ROLE_LABELS[r]) for r in SCHOOL_ROLES])
+
+
+class BroadcastForm(FlaskForm):
+    audience = SelectField(_l("To"), choices=[])
+    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=459)],
+                         render_kw={"rows": 4, "maxlength": 459, "data-sms-counter": "1"})
+    token = HiddenField()
+    confirm = HiddenField()
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.audience.choices = audience_choices()
+
+
+class RuleForm(FlaskForm):
+    is_enabled = BooleanField(_l("On"))
+    at_time = TimeField(_l("At"), validators=[Optional()])
+    minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(min=0, max=10080)])

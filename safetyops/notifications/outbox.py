@@ -1,0 +1,216 @@
+"""The transactional outbox: other areas call `register_text` once and `notify` in their transaction.
+
+    from safetyops.notifications.outbox import notify, register_text
+    register_text("inspections.overdue", _l("%(check)s is overdue since %(time)s. SafetyOps"))
+    notify(school, [user], "inspections.overdue", f"{run.id}:{due:%Y%m%d%H%M}", {"check": "Fire", "time": "09:00"})
+    db.session.commit()   # the caller commits; the dispatcher sends after the commit
+
+One row per recipient, idempotency key ``kind:key:user_id``: the same key again queues
+nothing, whatever the code path or process. The text is rendered in the recipient's
+language. Blocked rows (no phone, opted out, channel "none") are written too, so the
+director sees who was not reached and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from ..config import LANGUAGES
+from ..extensions import db
+from ..time import now_utc
+from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
+
+__all__ = ["notify", "register_text", "render", "texts", "wake_event", "queue_raw"]
+
+_TEXTS: dict[str, object] = {}
+_SAMPLES: dict[str, dict] = {}
+
+#: Set after a commit that queued messages; the dispatcher thread waits on it.
+wake_event = threading.Event()
+
+DEFAULT_EXPIRE_HOURS = 24
+
+
+def register_text(kind: str, text, sample: dict | None = None) -> None:
+    """Register the SMS template of a message kind (a lazy_gettext string with %(name)s placeholders).
+
+    `sample`: realistic, longest-likely parameters; tests/notifications/test_texts.py renders every
+    text with them in every language and fails when one does not fit one SMS (70 UCS-2 units)."""
+    if not kind or len(kind) > 60:
+        raise ValueError("kind must be 1..60 characters")
+    _TEXTS[kind] = text
+    if sample is not None:
+        _SAMPLES[kind] = dict(sample)
+
+
+def texts() -> dict[str, object]:
+    """Every registered kind -> its lazy text (for tests and the rules page)."""
+    return dict(_TEXTS)
+
+
+def samples() -> dict[str, dict]:
+    return dict(_SAMPLES)
+
+
+def render(kind: str, params: dict, locale: str) -> str:
+    """The text of `kind` in `locale` with `params` filled in."""
+    try:
+        text = _TEXTS[kind]
+    except KeyError:
+        raise ValueError(f"no SMS text registered for {kind!r}") from None
+    with force_locale(locale):
+        template = str(text)
+        try:
+            return template % params if params or "%(" in template else template
+        except KeyError as err:
+            raise ValueError(f"SMS text {kind!r} needs parameter {err.args[0]!r}") from None
+
+
+def user_locale(user, school) -> str:
+    if getattr(user, "locale", None) in LANGUAGES:
+        return user.locale
+    if school is not None and school.default_locale in LANGUAGES:
+        return school.default_locale
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def preferences_for(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
+    ids = list({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    rows = db.session.scalars(sa.select(NotificationPreference).where(NotificationPreference.user_id.in_(ids)))
+    return {p.user_id: p for p in rows}
+
+
+def opted_out(phones: Iterable[str]) -> set[str]:
+    phones = list({p for p in phones if p})
+    if not phones:
+        return set()
+    return set(db.session.scalars(sa.select(PhoneOptOut.phone).where(PhoneOptOut.phone.in_(phones))))
+
+
+def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False,
+           expires_dt: dt.datetime | None = None, send_after_dt: dt.datetime | None = None) -> list:
+    """Queue one message per recipient in the current transaction; returns the rows queued now.
+
+    Same kind+key+recipient again queues nothing. The caller commits.
+    """
+    if kind not in _TEXTS:
+        raise ValueError(f"no SMS text registered for {kind!r}")
+    users = {}
+    for user in recipients or ():
+        if user is not None and user.id is not None:
+            users.setdefault(user.id, user)
+    if not users:
+        return []
+    keys = {uid: f"{kind}:{key}:{uid}" for uid in users}
+    existing = set(db.session.scalars(
+        sa.select(OutboundMessage.idempotency_key).where(OutboundMessage.idempotency_key.in_(list(keys.values())))))
+    todo = [uid for uid in users if keys[uid] not in existing]
+    if not todo:
+        return []
+    prefs = preferences_for(todo)
+    stopped = opted_out(users[uid].phone for uid in todo)
+    now = now_utc()
+    expires = expires_dt or now + dt.timedelta(
+        hours=current_app.config.get("SMS_EXPIRE_HOURS", DEFAULT_EXPIRE_HOURS))
+    rendered: dict[str, str] = {}
+    rows = []
+    for uid in todo:
+        user = users[uid]
+        locale = user_locale(user, school)
+        if locale not in rendered:
+            rendered[locale] = render(kind, params, locale)
+        pref = prefs.get(uid)
+        channel = pref.channel if pref is not None else Channel.SMS
+        reason = None
+        if not user.is_enabled:
+            reason = BlockReason.DISABLED
+        elif channel == Channel.NONE:
+            reason = BlockReason.CHANNEL_NONE
+        elif not user.phone:
+            reason = BlockReason.NO_PHONE
+        elif user.phone in stopped:
+            reason = BlockReason.OPTED_OUT
+        rows.append({
+            "school_id": getattr(school, "id", None),
+            "user_id": uid,
+            "kind": kind,
+            "idempotency_key": keys[uid],
+            "to_phone": user.phone or "",
+            "channel": channel,
+            "locale": locale,
+            "body": rendered[locale],
+            "status": MessageStatus.BLOCKED if reason else MessageStatus.QUEUED,
+            "blocked_reason": reason,
+            "is_urgent": bool(urgent),
+            "attempts": 0,
+            "next_attempt_dt": send_after_dt,
+            "expires_dt": expires,
+            "created_dt": now,
+            "status_dt": now,
+            "gateway": "",
+            "provider_status": "",
+            "error_code": "",
+            "error_message": "",
+        })
+    return _insert(rows)
+
+
+def queue_raw(school, user, to_phone: str, body: str, *, kind: str = "test", key: str,
+              channel: Channel = Channel.SMS, urgent: bool = True) -> OutboundMessage | None:
+    """Queue a literal text to a number (the `sms send` command). None when the key exists."""
+    now = now_utc()
+    stopped = opted_out([to_phone])
+    rows = _insert([{
+        "school_id": getattr(school, "id", None), "user_id": getattr(user, "id", None), "kind": kind,
+        "idempotency_key": f"{kind}:{key}", "to_phone": to_phone, "channel": channel,
+        "locale": getattr(user, "locale", None) or current_app.config["DEFAULT_LOCALE"], "body": body,
+        "status": MessageStatus.BLOCKED if to_phone in stopped else MessageStatus.QUEUED,
+        "blocked_reason": BlockReason.OPTED_OUT if to_phone in stopped else None,
+        "is_urgent": urgent, "attempts": 0, "next_attempt_dt": None,
+        "expires_dt": now + dt.timedelta(hours=1), "created_dt": now, "status_dt": now, "gateway": "",
+        "provider_status": "", "error_code": "", "error_message": "",
+    }])
+    return rows[0] if rows else None
+
+
+def _insert(rows: list[dict]) -> list[OutboundMessage]:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING: a concurrent transaction that queued
+    the same key first wins, and this one carries on without an error."""
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases: plain insert, the unique key still protects
+        insert = sa.insert
+    stmt = insert(OutboundMessage)
+    if dialect in ("postgresql", "sqlite"):
+        stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    ids = list(db.session.scalars(stmt.returning(OutboundMessage.id), rows))
+    if not ids:
+        return []
+    db.session.info["outbox_queued"] = True
+    return list(db.session.scalars(sa.select(OutboundMessage).where(OutboundMessage.id.in_(ids))
+                                   .order_by(OutboundMessage.id)))
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _wake_after_commit(session) -> None:
+    if session.info.pop("outbox_queued", False):
+        wake_event.set()
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop("outbox_queued", None)

@@ -1,0 +1,287 @@
+"""Message log, broadcast, personal settings, phone problems, rules, and the provider's webhooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import menu
+from ..access import get_or_404, public, requires, signed_in
+from ..audit.services import record
+from ..auth.roles import Perm, Role, grant
+from ..dashboard.cards import Card, provider
+from ..errors_service import ServiceError
+from ..extensions import csrf, db
+from ..time import now_utc
+from . import models, outbox, services  # noqa: F401  (tables and texts exist whenever the app does)
+from .forms import BroadcastForm, PreferenceForm, RuleForm
+from .models import BLOCK_LABELS, CHANNEL_LABELS, STATUS_LABELS, MessageStatus, OutboundMessage, PhoneFlag
+
+log = logging.getLogger("safetyops.sms")
+
+bp = Blueprint("notifications", __name__, url_prefix="/messages")
+
+
+class NotifPerm(StrEnum):
+    LOG = "messages.log"  # message log: texts and phone numbers of staff
+    BROADCAST = "messages.broadcast"
+    RULES = "messages.rules"
+
+
+grant({
+    NotifPerm.LOG: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY},
+    NotifPerm.BROADCAST: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY},
+    NotifPerm.RULES: {Role.DIRECTOR, Role.ADMIN},
+})
+
+menu.add(menu.MenuItem(_l("Messages"), "notifications.log", NotifPerm.LOG, 70))
+menu.add(menu.MenuItem(_l("My SMS settings"), "notifications.settings", Perm.HOME, 97))
+
+PAGE = 50
+
+
+def _labels():
+    return {"STATUS_LABELS": STATUS_LABELS, "BLOCK_LABELS": BLOCK_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS}
+
+
+# ------------------------------------------------------------------ log
+
+
+@bp.get("/", endpoint="log")
+@requires(NotifPerm.LOG)
+def log_view():
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in MessageStatus} else ""
+    kinds = sorted(set(db.session.scalars(sa.select(OutboundMessage.kind).where(
+        OutboundMessage.school_id == g.school.id).distinct())))
+    kind = request.args.get("kind", "")
+    kind = kind if kind in kinds else ""
+    q = request.args.get("q", "").strip()[:60]
+    before = request.args.get("before", type=int)
+    rows = db.session.execute(services.log_query(g.school, status=status, kind=kind, q=q, before_id=before)
+                              .limit(PAGE + 1)).all()
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    counts = services.status_counts(g.school, now_utc() - dt.timedelta(days=7))
+    record(current_user, g.school, "messages.read_log", detail=f"status={status} kind={kind} q={q}")
+    db.session.commit()
+    return render_template("notifications/log.html", rows=rows, more=more, status=status, kind=kind, kinds=kinds,
+                           q=q, counts=counts, flags=services.open_flag_count(g.school),
+                           statuses=list(MessageStatus), **_labels())
+
+
+@bp.get("/<int:msg_id>")
+@requires(NotifPerm.LOG)
+def message(msg_id):
+    msg = get_or_404(OutboundMessage, msg_id)
+    record(current_user, g.school, "messages.read", msg)
+    db.session.commit()
+    return render_template("notifications/message.html", msg=msg, **_labels())
+
+
+@bp.post("/<int:msg_id>/resend")
+@requires(NotifPerm.BROADCAST)
+def resend(msg_id):
+    msg = get_or_404(OutboundMessage, msg_id)
+    try:
+        copy = services.resend(current_user, g.school, msg)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("notifications.message", msg_id=msg_id))
+    db.session.commit()
+    flash(_("Queued again."), "success")
+    return redirect(url_for("notifications.message", msg_id=copy.id))
+
+
+# ------------------------------------------------------------------ broadcast
+
+
+@bp.route("/broadcast", methods=["GET", "POST"])
+@requires(NotifPerm.BROADCAST)
+def broadcast():
+    form = BroadcastForm()
+    if request.method == "GET":
+        form.token.data = secrets.token_hex(16)
+        form.audience.data = "all"
+    preview = None
+    if request.form.get("edit"):
+        pass  # back from the preview: show the form with what was typed
+    elif form.validate_on_submit():
+        try:
+            if form.confirm.data == "1":
+                services.send_broadcast(current_user, g.school, form.audience.data, form.text.data, form.token.data)
+                db.session.commit()
+                return redirect(url_for("notifications.broadcast_progress", bc_token=form.token.data))
+            preview = services.preview_broadcast(g.school, form.audience.data, form.text.data)
+        except ServiceError as err:
+            db.session.rollback()
+            err.attach(form)
+    return render_template("notifications/broadcast.html", form=form, preview=preview)
+
+
+@bp.get("/broadcast/<bc_token>")
+@requires(NotifPerm.BROADCAST)
+def broadcast_progress(bc_token):
+    token = bc_token
+    if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
+        abort(404)
+    counts = services.broadcast_progress(g.school, token)
+    if not counts:
+        abort(404)
+    total = sum(counts.values())
+    pending = counts.get("queued", 0) + counts.get("sending", 0)
+    return render_template("notifications/broadcast_progress.html", counts=counts, total=total, pending=pending,
+                           token=token, **_labels())
+
+
+# ------------------------------------------------------------------ my settings
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@signed_in
+def settings():
+    pref = services.preference(current_user)
+    form = PreferenceForm(obj=pref)
+    if request.method == "GET":
+        form.channel.data = pref.channel.value
+    if form.validate_on_submit():
+        try:
+            services.save_preference(current_user, g.school, current_user, channel=form.channel.data,
+                                     quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data)
+        except ServiceError as err:
+            db.session.rollback()
+            err.attach(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    return render_template("notifications/settings.html", form=form)
+
+
+# ------------------------------------------------------------------ phones
+
+
+@bp.get("/phones")
+@requires(NotifPerm.LOG)
+def phones():
+    flags, stopped = services.phone_problems(g.school)
+    record(current_user, g.school, "messages.read_phones")
+    db.session.commit()
+    return render_template("notifications/phones.html", flags=flags, stopped=stopped)
+
+
+@bp.post("/phones/<int:flag_id>/resolve")
+@requires(NotifPerm.BROADCAST)
+def resolve_flag(flag_id):
+    from ..schools.models import Membership
+
+    flag = db.session.scalar(sa.select(PhoneFlag).join(Membership, Membership.user_id == PhoneFlag.user_id)
+                             .where(PhoneFlag.id == flag_id, Membership.school_id == g.school.id))
+    if flag is None:
+        abort(404)
+    services.resolve_flag(current_user, g.school, flag)
+    db.session.commit()
+    flash(_("Marked as handled."), "success")
+    return redirect(url_for("notifications.phones"))
+
+
+# ------------------------------------------------------------------ rules
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@requires(NotifPerm.RULES)
+def rules():
+    kind = request.form.get("kind", "")
+    form = RuleForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.save_rule(current_user, g.school, kind, is_enabled=form.is_enabled.data,
+                               at_time=form.at_time.data, minutes=form.minutes.data)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(str(err.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("notifications.rules"))
+    elif request.method == "POST":
+        flash(_("Please correct the marked fields."), "error")
+    items = [(rule, services.rule_for(g.school, k)) for k, rule in sorted(services.RULES.items())]
+    return render_template("notifications/rules.html", items=items, form=form)
+
+
+# ------------------------------------------------------------------ provider webhooks
+
+
+def _signed() -> bool:
+    """X-Twilio-Signature over the public URL Twilio called and the POST fields."""
+    from twilio.request_validator import RequestValidator, get_signature_algorithm
+
+    token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    url = base + request.full_path.rstrip("?") if base else request.url
+    try:
+        algorithm = get_signature_algorithm(request.headers)
+    except Exception:  # noqa: BLE001
+        algorithm = None
+    return RequestValidator(token).validate(url, request.form, signature, algorithm)
+
+
+@bp.post("/twilio/status")
+@public
+@csrf.exempt  # Twilio cannot send our CSRF token: the request is authenticated by its signature instead
+def status_callback():
+    if not _signed():
+        abort(403)
+    services.handle_status(request.form)
+    db.session.commit()
+    return Response("", 204)
+
+
+@bp.post("/twilio/inbound")
+@public
+@csrf.exempt  # as above: signature-checked
+def inbound():
+    if not _signed():
+        abort(403)
+    outcome = services.handle_inbound(request.form.get("From", ""), request.form.get("Body", ""))
+    db.session.commit()
+    log.info("inbound message from %s: %s", request.form.get("From", ""), outcome or "ignored")
+    return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 200, mimetype="text/xml")
+
+
+# ------------------------------------------------------------------ home page
+
+
+@provider
+def _cards(user, school, role, today):
+    from ..auth.roles import has_perm
+
+    if school is None or not has_perm(role, NotifPerm.LOG):
+        return []
+    cards = []
+    flags = services.open_flag_count(school)
+    if flags:
+        cards.append(Card(title=_("Phone numbers to fix"), url=url_for("notifications.phones"), urgency=40,
+                          count=flags, tone="warning",
+                          lines=[_("SMS could not reach these people.")]))
+    since = now_utc() - dt.timedelta(days=1)
+    counts = services.status_counts(school, since)
+    bad = counts.get("failed", 0) + counts.get("undelivered", 0) + counts.get("unknown", 0)
+    if bad:
+        cards.append(Card(title=_("Messages not delivered"), url=url_for("notifications.log"), urgency=35,
+                          count=bad, tone="warning", lines=[_("In the last 24 hours.")]))
+    return cards
+

@@ -1,0 +1,41 @@
+"""PDFs (fpdf2) with a Unicode TrueType font, so Cyrillic, Kyrgyz ө ү ң and Kazakh letters render.
+
+One font setting for every area: `PDF_FONT` (SAFETYOPS_PDF_FONT), else DejaVu Sans from
+Debian's fonts-dejavu-core, which `.ci/setup` installs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+)
+
+
+class FontMissing(RuntimeError):
+    """No Unicode font: the page says so (install fonts-dejavu-core or set SAFETYOPS_PDF_FONT)."""
+
+
+def font_path() -> Path:
+    configured = current_app.config.get("PDF_FONT")
+    if configured:  # a configured font that is not there is an error, not a reason to guess
+        if Path(configured).is_file():
+            return Path(configured)
+        raise FontMissing(f"PDF font not found at {configured} (SAFETYOPS_PDF_FONT)")
+    for candidate in FONT_CANDIDATES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing("No Unicode TTF font found: install fonts-dejavu-core or set SAFETYOPS_PDF_FONT")
+
+
+def add_fonts(pdf, family: str = "body") -> bool:
+    """Register the regular (and, when present, bold) face as `family`; True when bold exists."""
+    font = font_path()
+    pdf.add_font(family, "", str(font))
+    bold = font.with_name(font.stem + "-Bold" + font.suffix)
+    pdf.add_font(family, "B", str(bold if bold.is_file() else font))
+    return bold.is_file()

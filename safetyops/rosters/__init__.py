@@ -1,0 +1,1 @@
+"""Duty rosters: posts, shifts, term roster generation, swaps, check-in, print and iCal."""

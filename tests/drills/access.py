@@ -1,0 +1,60 @@
+"""Access table of the drills area (see tests/test_access_matrix.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from safetyops.auth.roles import Role
+from tests.access_common import ALL, MANAGERS
+
+LEADERS = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER})
+RUNNERS = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY})
+
+MATRIX = {
+    "drills.index": LEADERS | {Role.INSPECTOR},
+    "drills.plan_edit": LEADERS,
+    "drills.start": RUNNERS,
+    "drills.emergency": RUNNERS,
+    # Teachers reach these only while on the rosters' duty-administrator post (none in this table).
+    "drills.board": LEADERS,
+    "drills.board_json": LEADERS,
+    "drills.all_clear": RUNNERS,
+    "drills.my_class": LEADERS | {Role.TEACHER},
+    # The class in objects() has another homeroom teacher: a teacher reports only their own class.
+    "drills.report": LEADERS,
+    "drills.detail": LEADERS | {Role.INSPECTOR},
+    "drills.review": LEADERS,
+    "drills.finding": LEADERS,
+    "drills.report_pdf": LEADERS | {Role.INSPECTOR},
+    "drills.classes": LEADERS | {Role.INSPECTOR},
+    "drills.class_edit": LEADERS,
+    "drills.settings": LEADERS,
+    "drills.point_edit": LEADERS,
+    "drills.training": LEADERS,
+    "drills.training_edit": LEADERS,
+    "drills.cd_staff": ALL,
+    "drills.cd_edit": MANAGERS,
+}
+
+
+def objects(f, school) -> dict:
+    from safetyops.drills.models import AssemblyPoint, CdFunction, CdMember, PlannedDrill, TrainingRecord
+    from safetyops.extensions import db
+    from safetyops.schools.models import Area
+
+    homeroom = f.user("teacher", school)
+    klass = f.school_class(school, homeroom=homeroom)
+    drill = f.drill(school)  # live, no report yet
+    plan = PlannedDrill(school_id=school.id, kind="fire", target_date=dt.date(2026, 10, 1))
+    point = AssemblyPoint(school_id=school.id, name="Stadium")
+    rec = TrainingRecord(school_id=school.id, user_id=homeroom.id, course="first_aid", taken_on=dt.date(2026, 1, 1))
+    db.session.add_all([plan, point, rec])
+    appt = f.appointment(school, homeroom, area=Area.CIVIL_DEFENCE)
+    member = CdMember(school_id=school.id, appointment_id=appt.id, function=CdFunction.EVACUATION)
+    db.session.add(member)
+    db.session.flush()
+    return {"drill_id": drill.id, "drill_class_id": klass.id, "drill_plan_id": plan.id,
+            "assembly_point_id": point.id, "training_id": rec.id, "cd_member_id": member.id}
+
+
+EXPECT: dict[str, int] = {}

@@ -1,0 +1,16 @@
+from safetyops.drills import charts
+
+
+def test_evacuation_chart_marks_late_bars_and_has_no_style_attributes():
+    svg = str(charts.evacuation_chart([("1.10 Fire", 150, 180), ("2.11 Quake", 250, 210), ("3.12 <x>", None, 180)],
+                                      "Evacuation"))
+    assert svg.startswith("<svg") and 'role="img"' in svg and "style=" not in svg and "<script" not in svg
+    assert svg.count(charts.LATE) == 1 and svg.count(charts.OK) == 1
+    assert "2:30" in svg and "4:10" in svg and "&lt;x&gt;" in svg
+
+
+def test_plan_chart_bars_and_empty_input():
+    svg = str(charts.plan_chart([("Sep–Nov", 3, 2), ("Dec–Feb", 2, 0)], "Plan", "Planned", "Held"))
+    assert svg.count("<rect") == 3 + 2  # three non-empty bars and two legend squares
+    assert str(charts.plan_chart([], "Plan", "Planned", "Held")) == ""
+    assert str(charts.evacuation_chart([], "Evacuation")) == ""

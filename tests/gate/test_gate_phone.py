@@ -1,0 +1,93 @@
+"""The shared gate phone: a PIN unlocks it for the same guard; a new guard signing in ends the first shift."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from safetyops.extensions import db
+from safetyops.gate import services
+from safetyops.gate.models import GateShift
+from tests.factories import PASSWORD
+from tests.gate.helpers import english  # noqa: F401  (autouse)
+
+
+def test_pin_rules(f):
+    guard = f.user("guard")
+    import pytest
+
+    from safetyops.errors_service import ServiceError
+
+    for bad in ("12", "abcd", "1111", "1234", "123456789"):
+        with pytest.raises(ServiceError):
+            services.set_pin(guard, f.school_a, bad)
+    services.set_pin(guard, f.school_a, "2580")
+    assert services.check_unlock(guard, f.school_a, "2580") is True
+    assert services.check_unlock(guard, f.school_a, "0000") is False
+
+
+def test_locked_phone_shows_only_the_lock_screen_until_the_pin(client, as_role, f):
+    guard = as_role("guard")
+    services.set_pin(guard, f.school_a, "2580")
+    e = f.gate_entry()
+    assert client.submit("/gate/lock", {}, page="/gate/").status_code == 302
+    resp = client.get("/gate/")
+    assert resp.status_code == 302 and resp.location.endswith("/gate/locked")
+    assert client.get(f"/gate/entries/{e.id}").status_code == 302
+    assert client.get("/").status_code == 302  # the whole app, not only the gate pages
+    page = client.get("/gate/locked").get_data(as_text=True)
+    assert guard.full_name in page and e.name not in page
+    resp = client.submit("/gate/unlock", {"secret": "1111"}, page="/gate/locked")
+    assert "Wrong PIN." in resp.get_data(as_text=True)
+    resp = client.submit("/gate/unlock", {"secret": "2580"}, page="/gate/locked")
+    assert resp.status_code == 302 and client.get("/gate/").status_code == 200
+
+
+def test_five_wrong_pins_end_the_session(client, as_role, f):
+    guard = as_role("guard")
+    services.set_pin(guard, f.school_a, "2580")
+    client.submit("/gate/lock", {}, page="/gate/")
+    for _ in range(4):
+        client.submit("/gate/unlock", {"secret": "9999"}, page="/gate/locked")
+    resp = client.submit("/gate/unlock", {"secret": "9999"}, page="/gate/locked")
+    assert resp.status_code == 302 and "/login" in resp.location
+    assert client.get("/gate/").status_code == 302 and "/login" in client.get("/gate/").location
+
+
+def test_without_a_pin_the_password_unlocks(client, as_role, f):
+    as_role("guard")
+    client.submit("/gate/lock", {}, page="/gate/")
+    assert "Password" in client.get("/gate/locked").get_data(as_text=True)
+    resp = client.submit("/gate/unlock", {"secret": PASSWORD}, page="/gate/locked")
+    assert resp.status_code == 302 and resp.location.endswith("/gate/")
+
+
+def test_another_guard_signing_in_on_the_phone_ends_the_first_shift(app, client, f):
+    first = f.user("guard", username="guard_one")
+    second = f.user("guard", username="guard_two")
+    client.set_cookie("gate_device", "phone-1", domain="localhost")
+    client.submit("/login", {"login": "guard_one", "password": PASSWORD})
+    assert client.get("/gate/").status_code == 200
+    first_cookie = client.get_cookie("session", domain="localhost").value
+
+    # guard two takes the phone (through the lock screen's "another guard" or simply the sign-in page)
+    other = app.test_client()
+    other.set_cookie("gate_device", "phone-1", domain="localhost")
+    other.submit("/login", {"login": "guard_two", "password": PASSWORD})
+    assert other.get("/gate/").status_code == 200
+
+    shifts = db.session.scalars(sa.select(GateShift).order_by(GateShift.id)).all()
+    assert [(s.guard_id, s.ended_dt is None) for s in shifts] == [(first.id, False), (second.id, True)]
+    # the first guard's session (any copy of it) has ended
+    client.set_cookie("session", first_cookie, domain="localhost")
+    resp = client.get("/gate/")
+    assert resp.status_code == 302 and "/login" in resp.location
+
+
+def test_switch_guard_from_the_lock_screen(client, f):
+    f.user("guard", username="guard_three")
+    client.set_cookie("gate_device", "phone-2", domain="localhost")
+    client.submit("/login", {"login": "guard_three", "password": PASSWORD})
+    client.submit("/gate/lock", {}, page="/gate/")
+    resp = client.submit("/gate/switch", {}, page="/gate/locked")
+    assert resp.status_code == 302 and "/login" in resp.location
+    assert db.session.scalar(sa.select(GateShift.ended_dt)) is not None
