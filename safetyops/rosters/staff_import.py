@@ -22,6 +22,7 @@ from ..auth.roles import SCHOOL_ROLES, Role
 from ..config import LANGUAGES
 from ..extensions import db
 from ..phones import normalize_phone
+from ..schools.authority import grantable_roles
 from ..schools.models import Membership, School
 
 MAX_ROWS = 2000
@@ -106,7 +107,7 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
     return rows
 
 
-def check(school: School, rows: list[list[str]], progress=None) -> Checked:
+def check(school: School, rows: list[list[str]], progress=None, roles=None) -> Checked:
     """Check every row; nothing is written."""
     out = Checked()
     header = [h.strip().lower() for h in rows[0]]
@@ -121,7 +122,8 @@ def check(school: School, rows: list[list[str]], progress=None) -> Checked:
         for k in missing:
             out.problems.append(Problem(1, k, _l("This column is missing.")))
         return out
-    roles = {r.value for r in SCHOOL_ROLES}
+    # The CLI may give any school role; a person in the browser only the roles they may grant.
+    roles = {r.value for r in (SCHOOL_ROLES if roles is None else roles)}
     seen_phones: dict[str, int] = {}
     parsed: list[Person] = []
     for n, raw in enumerate(rows[1:], start=2):
@@ -208,5 +210,5 @@ def apply(actor, school: School, checked: Checked, progress=None) -> list[User]:
 
 
 def import_file(actor, school: School, filename: str, data: bytes) -> tuple[list[User], Checked]:
-    checked = check(school, read_rows(filename, data))
+    checked = check(school, read_rows(filename, data), roles=grantable_roles(actor, school))
     return apply(actor, school, checked), checked

@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import User
-from ..auth.roles import Perm, Role, has_perm
+from ..auth.roles import Role
 from ..auth.services import reset_password
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..security import hash_password
+from .authority import check_account_change, check_role_change
 from .models import Appointment, Membership, School, Zone
 
 
@@ -53,6 +54,7 @@ def _check_unique(username: str, phone: str | None, exclude_id: int | None = Non
 
 def create_staff(actor, school: School, *, full_name, username, phone, role, locale) -> tuple[User, str]:
     """A new account with a one-time password (returned, to be shown once)."""
+    check_role_change(actor, school, None, None, Role(role))
     username = username.strip().lower()
     _check_unique(username, phone)
     user = User(full_name=full_name.strip(), username=username, phone=phone, locale=locale,
@@ -67,14 +69,17 @@ def create_staff(actor, school: School, *, full_name, username, phone, role, loc
 
 def update_staff(actor, school: School, user: User, membership: Membership, *, full_name, username, phone, role,
                  locale) -> None:
+    """Change a person's account (shared by all their schools) and their role at this school."""
     username = username.strip().lower()
-    _check_unique(username, phone, exclude_id=user.id)
-    if user.id == actor.id and Role(role) != membership.role and not has_perm(Role(role), Perm.STAFF_MANAGE):
-        raise ServiceError(_l("You cannot take away your own right to manage staff."), "role")
-    changed = [name for name, old, new in (
+    account = [name for name, old, new in (
         ("full_name", user.full_name, full_name.strip()), ("username", user.username, username),
-        ("phone", user.phone, phone), ("locale", user.locale, locale), ("role", membership.role.value, role),
+        ("phone", user.phone, phone), ("locale", user.locale, locale),
     ) if old != new]
+    if account:
+        check_account_change(actor, user)
+    check_role_change(actor, school, user, membership.role, Role(role))
+    _check_unique(username, phone, exclude_id=user.id)
+    changed = account + (["role"] if membership.role.value != role else [])
     user.full_name, user.username, user.phone, user.locale = full_name.strip(), username, phone, locale
     membership.role = Role(role)
     record(actor, school, "staff.update", user, detail=",".join(changed))
@@ -83,15 +88,19 @@ def update_staff(actor, school: School, user: User, membership: Membership, *, f
 def set_enabled(actor, school: School, user: User, enabled: bool) -> None:
     if user.id == actor.id and not enabled:
         raise ServiceError(_l("You cannot deactivate your own account."))
-    other_schools = [m.school_id for m in user.memberships if m.school_id != school.id]
-    if other_schools and not enabled:
-        managed = {m.school_id for m in actor.memberships if has_perm(m.role, Perm.STAFF_MANAGE)}
-        if not set(other_schools) <= managed:
-            raise ServiceError(_l("This person also works at another school; ask its director."))
+    check_account_change(actor, user)
     user.is_enabled = enabled
     if not enabled:
         user.end_all_sessions()
     record(actor, school, "staff.activate" if enabled else "staff.deactivate", user)
+
+
+def reset_staff_password(actor, school: School, user: User) -> str:
+    """A one-time password for someone else (yours is changed on the password page)."""
+    if user.id == actor.id:
+        raise ServiceError(_l("Change your own password on the password page."))
+    check_account_change(actor, user)
+    return reset_password(actor, school, user)
 
 
 def create_user(*, full_name, username, password, phone=None, locale="ky", school=None, role=None) -> User:

@@ -14,6 +14,7 @@ from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from . import services
+from .authority import grantable_roles, may_manage_account
 from .forms import AppointmentForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
 from .models import AREA_LABELS, ZONE_KIND_LABELS, Appointment, Zone
 
@@ -22,6 +23,15 @@ bp = Blueprint("schools", __name__)
 
 def _region():
     return g.school.country if g.school is not None else "KG"
+
+
+def _limit_roles(form, user=None, current=None) -> None:
+    """Offer only the roles this person may give (and the one the person holds now)."""
+    if user is not None and user.id == current_user.id:
+        allowed = {current}
+    else:
+        allowed = set(grantable_roles(current_user, g.school)) | ({current} if current else set())
+    form.role.choices = [c for c in form.role.choices if c.value in allowed]
 
 
 # --- staff ------------------------------------------------------------------------
@@ -42,6 +52,7 @@ def staff_list():
 def staff_new():
     form = StaffForm()
     form.region = _region()
+    _limit_roles(form)
     if request.method == "GET":
         form.locale.data = g.school.default_locale
         form.role.data = "teacher"
@@ -71,6 +82,7 @@ def staff_edit(user_id):
     user, membership = _load_member(user_id)
     form = StaffForm(obj=user)
     form.region = _region()
+    _limit_roles(form, user, membership.role)
     if request.method == "GET":
         form.role.data = membership.role.value
         record(current_user, g.school, "staff.read", user)
@@ -87,7 +99,8 @@ def staff_edit(user_id):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("schools.staff_list"))
-    return render_template("schools/staff_form.html", form=form, user=user)
+    return render_template("schools/staff_form.html", form=form, user=user,
+                           may_manage=may_manage_account(current_user, user))
 
 
 @bp.post("/staff/<int:user_id>/active")
@@ -111,7 +124,12 @@ def staff_set_active(user_id):
 @requires(Perm.STAFF_MANAGE)
 def staff_reset_password(user_id):
     user, _membership = _load_member(user_id)
-    otp = services.reset_password(current_user, g.school, user)
+    try:
+        otp = services.reset_staff_password(current_user, g.school, user)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("schools.staff_edit", user_id=user.id))
     db.session.commit()
     # Shown once, in this response only: never put in the session cookie or a URL.
     return render_template("schools/one_time_password.html", user=user, otp=otp, created=False)
