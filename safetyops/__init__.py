@@ -11,8 +11,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application.  Starts nothing, opens nothing, writes nothing."""
     from . import config as config_mod
     from .paths import resource_dir
+    from .uow import App
 
-    app = Flask(
+    app = App(
         __name__,
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
@@ -68,7 +69,7 @@ def _register(app: Flask) -> None:
 
     from flask_babel import format_date, format_datetime, format_time
 
-    from . import access, cli, errors, i18n, menu, phones, security
+    from . import access, cli, errors, i18n, menu, phones, security, uow
     from .areas import AREAS
     from .i18n import LANGUAGE_NAMES
 
@@ -88,6 +89,7 @@ def _register(app: Flask) -> None:
     app.before_request(access.enforce)
     app.after_request(security.set_headers)
     errors.register(app)
+    uow.init_app(app)
 
     @app.context_processor
     def _globals():

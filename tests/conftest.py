@@ -99,6 +99,9 @@ class Client(FlaskClient):
 
         if has_app_context():
             g.__dict__.clear()
+            # What the test made before this request exists before it, as it would on a server:
+            # the request's unit of work may roll back its own work, never the test's set-up.
+            db.session.commit()
         return super().open(*args, **kwargs)
 
     def csrf_token(self, page: str = "/login") -> str:

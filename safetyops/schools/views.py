@@ -8,11 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import get_or_404, requires, scoped, signed_in
-from ..audit.services import record
 from ..auth.roles import ROLE_LABELS, Perm
-from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
+from ..uow import audit_read, personal_data, step
 from . import services
 from .authority import grantable_roles, may_manage_account
 from .forms import AppointmentForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
@@ -39,11 +38,11 @@ def _limit_roles(form, user=None, current=None) -> None:
 
 @bp.get("/staff")
 @requires(Perm.STAFF_VIEW)
+@personal_data("staff.read_list")
 def staff_list():
     search = request.args.get("q", "").strip()[:100]
     rows = db.session.execute(services.staff_query(g.school, search)).all()
-    record(current_user, g.school, "staff.read_list", detail=f"q={search}" if search else "")
-    db.session.commit()
+    audit_read(detail=f"q={search}" if search else "")
     return render_template("schools/staff_list.html", rows=rows, search=search, ROLE_LABELS=ROLE_LABELS)
 
 
@@ -57,14 +56,11 @@ def staff_new():
         form.locale.data = g.school.default_locale
         form.role.data = "teacher"
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             user, otp = services.create_staff(
                 current_user, g.school, full_name=form.full_name.data, username=form.username.data,
                 phone=form.phone.e164, role=form.role.data, locale=form.locale.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             return render_template("schools/one_time_password.html", user=user, otp=otp, created=True)
     return render_template("schools/staff_form.html", form=form, user=None)
 
@@ -78,6 +74,7 @@ def _load_member(user_id):
 
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @requires(Perm.STAFF_MANAGE)
+@personal_data("staff.read")
 def staff_edit(user_id):
     user, membership = _load_member(user_id)
     form = StaffForm(obj=user)
@@ -85,18 +82,13 @@ def staff_edit(user_id):
     _limit_roles(form, user, membership.role)
     if request.method == "GET":
         form.role.data = membership.role.value
-        record(current_user, g.school, "staff.read", user)
-        db.session.commit()
+    audit_read(user)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.update_staff(current_user, g.school, user, membership, full_name=form.full_name.data,
                                   username=form.username.data, phone=form.phone.e164, role=form.role.data,
                                   locale=form.locale.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("schools.staff_list"))
     return render_template("schools/staff_form.html", form=form, user=user,
@@ -108,13 +100,9 @@ def staff_edit(user_id):
 def staff_set_active(user_id):
     user, _membership = _load_member(user_id)
     enable = request.form.get("enable") == "1"
-    try:
+    with step() as done:
         services.set_enabled(current_user, g.school, user, enable)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
+    if done:
         flash(_("Account activated.") if enable else _("Account deactivated; every session of it has ended."),
               "success")
     return redirect(url_for("schools.staff_edit", user_id=user.id))
@@ -124,13 +112,10 @@ def staff_set_active(user_id):
 @requires(Perm.STAFF_MANAGE)
 def staff_reset_password(user_id):
     user, _membership = _load_member(user_id)
-    try:
+    with step() as done:
         otp = services.reset_staff_password(current_user, g.school, user)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not done:
         return redirect(url_for("schools.staff_edit", user_id=user.id))
-    db.session.commit()
     # Shown once, in this response only: never put in the session cookie or a URL.
     return render_template("schools/one_time_password.html", user=user, otp=otp, created=False)
 
@@ -152,13 +137,9 @@ def zone_edit(zone_id):
     zone = get_or_404(Zone, zone_id) if zone_id else None
     form = ZoneForm(obj=zone)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_zone(current_user, g.school, zone, **{f.name: f.data for f in form if f.name != "csrf_token"})
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("schools.zones"))
     return render_template("schools/zone_form.html", form=form, zone=zone)
@@ -169,6 +150,7 @@ def zone_edit(zone_id):
 
 @bp.get("/appointments")
 @requires(Perm.APPOINTMENTS_VIEW)
+@personal_data("appointment.read_list")
 def appointments():
     rows = db.session.scalars(scoped(Appointment).order_by(Appointment.ends_on.is_not(None), Appointment.area,
                                                            Appointment.starts_on.desc()))
@@ -184,14 +166,10 @@ def appointment_edit(appt_id):
     staff = db.session.execute(services.staff_query(g.school)).all()
     form.user_id.choices = choices((u.id, u.full_name) for u, _role in staff if u.is_enabled)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_appointment(current_user, g.school, appt,
                                       **{f.name: f.data for f in form if f.name != "csrf_token"})
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("schools.appointments"))
     return render_template("schools/appointment_form.html", form=form, appt=appt)
@@ -206,7 +184,6 @@ def school_settings():
     form = SchoolForm(obj=g.school)
     if form.validate_on_submit():
         services.update_school(current_user, g.school, **{f.name: f.data for f in form if f.name != "csrf_token"})
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("dashboard.home"))
     return render_template("schools/school_form.html", form=form)
@@ -218,13 +195,9 @@ def profile():
     form = ProfileForm(obj=current_user)
     form.region = _region()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.update_profile(current_user, phone=form.phone.e164, locale=form.locale.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("schools.profile"))
     places = [(p.school, ROLE_LABELS[p.role]) for p in getattr(g, "places", [])]
