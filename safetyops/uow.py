@@ -95,14 +95,16 @@ class _Step:
             self.error = exc
             if self.form is not None:
                 exc.attach(self.form)
-            else:
+            elif self.flash_category:
                 flash(str(exc.message), self.flash_category)
             return True
         return False
 
 
-def step(form=None, flash_category: str = "error") -> _Step:
-    """`with step(form) as done:` one service call; `done` is false when it raised ServiceError."""
+def step(form=None, flash_category: str | None = "error") -> _Step:
+    """`with step(form) as done:` one service call; `done` is false when it raised ServiceError.
+
+    Without a form the error is flashed (`flash_category=None`: the view shows `done.error` itself)."""
     return _Step(form, flash_category)
 
 

@@ -22,6 +22,9 @@ REQUIRED = {
     "schools.staff_list",
     "schools.staff_edit",
     "schools.appointments",
+    "drills.report_pdf",
+    "drills.training",
+    "drills.cd_staff",
 }
 
 

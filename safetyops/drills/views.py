@@ -13,14 +13,13 @@ from flask_login import current_user
 
 from .. import menu
 from ..access import can, get_or_404, requires, scoped
-from ..audit.services import record
 from ..auth.roles import has_perm
 from ..dashboard.cards import Card, provider
-from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from ..schools.services import staff_query
 from ..time import school_today
+from ..uow import audit_read, personal_data, step
 from . import charts, pdf, services
 from .forms import (
     AllClearForm,
@@ -182,7 +181,6 @@ def plan_edit(drill_plan_id):
     if form.validate_on_submit():
         services.save_plan(current_user, g.school, plan, kind=form.kind.data, target_date=form.target_date.data,
                            is_announced=form.is_announced.data, note=form.note.data)
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("drills.index"))
     return render_template("drills/plan_form.html", **_ctx(form=form, plan=plan))
@@ -205,13 +203,10 @@ def start():
         form.kind.data = due[0].kind.value
         form.is_announced.data = due[0].is_announced
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             drill = services.start_drill(current_user, g.school, kind=form.kind.data, plan_id=form.plan_id.data or None,
                                          is_announced=form.is_announced.data, send_sms=form.send_sms.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("The drill has started. The clock is running."), "success")
             return redirect(url_for("drills.board", drill_id=drill.id))
     return render_template("drills/start.html", **_ctx(form=form, live=services.live_drill(g.school)))
@@ -223,12 +218,9 @@ def emergency():
     _require(_may_run())
     form = EmergencyForm()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             drill = services.start_drill(current_user, g.school, kind=form.kind.data, is_real=True)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Emergency declared. SMS queued to staff: %(n)s.", n=drill.sms_queued), "warning")
             return redirect(url_for("drills.board", drill_id=drill.id))
     return render_template("drills/emergency.html", **_ctx(form=form, live=services.live_drill(g.school)))
@@ -276,17 +268,16 @@ def all_clear(drill_id):
     drill = get_or_404(Drill, drill_id)
     form = AllClearForm()
     if form.validate_on_submit():
-        try:
+        with step(flash_category=None) as done:
             services.all_clear(current_user, g.school, drill, confirmed=form.confirmed.data == "1")
-        except services.NeedsConfirmation as err:
+        if isinstance(done.error, services.NeedsConfirmation):
             state = services.board(drill)
             return render_template("drills/board.html", **_ctx(drill=drill, s=state, form=form, poll_ms=POLL_MS,
-                                                               confirm=err.message)), 409
-        except ServiceError as err:
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
+                                                               confirm=done.error.message)), 409
+        if done:
             flash(_("All clear. The clock has stopped."), "success")
+        else:
+            flash(str(done.error.message), "error")
         return redirect(url_for("drills.detail", drill_id=drill.id))
     flash(_("The form expired. Try again."), "error")
     return redirect(url_for("drills.board", drill_id=drill.id))
@@ -321,14 +312,11 @@ def report(drill_id, drill_class_id):
         form.on_register.data = form.present.data = form.evacuated.data = klass.students
         form.injured.data = 0
     if drill.is_live and form.validate_on_submit():
-        try:
+        with step(form) as done:
             _report, created = services.report_class(
                 current_user, g.school, drill, klass, on_register=form.on_register.data, present=form.present.data,
                 evacuated=form.evacuated.data, injured=form.injured.data, missing_names=form.missing_names.data or "")
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("%(name)s reported: %(evac)s of %(present)s at the assembly point.", name=klass.name,
                     evac=form.evacuated.data, present=form.present.data) if created
                   else _("%(name)s: report updated.", name=klass.name), "success")
@@ -364,7 +352,6 @@ def review(drill_id):
     if form.validate_on_submit():
         services.save_review(current_user, g.school, drill, observers_notes=form.observers_notes.data or "",
                              participants=form.participants.data or "")
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("drills.detail", drill_id=drill.id))
     return _detail(drill, review_form=form, status=422)
@@ -376,13 +363,10 @@ def finding(drill_id):
     drill = get_or_404(Drill, drill_id)
     form = FindingForm()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             found = services.add_finding(current_user, g.school, drill, text=form.text.data,
                                          severity=form.severity.data, raise_action=form.raise_action.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Finding recorded; corrective action opened.") if found.action_id else _("Finding recorded."),
                   "success")
             return redirect(url_for("drills.detail", drill_id=drill.id))
@@ -391,6 +375,7 @@ def finding(drill_id):
 
 @bp.get("/drills/<int:drill_id>/report.pdf")
 @requires(DrillPerm.VIEW)
+@personal_data("drill.pdf")
 def report_pdf(drill_id):
     drill = get_or_404(Drill, drill_id)
     try:
@@ -398,8 +383,7 @@ def report_pdf(drill_id):
     except pdf.FontMissing as err:
         return render_template("errors/error.html", code=503, title=_("PDF unavailable"),
                                text=_("The PDF font is not installed on the server: %(detail)s", detail=str(err))), 503
-    record(current_user, g.school, "drill.pdf", drill)
-    db.session.commit()
+    audit_read(drill)
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="drill-{drill.id}.pdf"'})
 
@@ -432,14 +416,11 @@ def class_edit(drill_class_id):
         form.homeroom_id.data = klass.homeroom_id or 0
         form.assembly_point_id.data = klass.assembly_point_id or 0
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_class(current_user, g.school, klass, name=form.name.data, grade=form.grade.data,
                                 students=form.students.data, homeroom_id=form.homeroom_id.data or None,
                                 assembly_point_id=form.assembly_point_id.data or None, is_active=form.is_active.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("drills.classes"))
     return render_template("drills/class_form.html", **_ctx(form=form, klass=klass))
@@ -454,13 +435,10 @@ def settings():
         for kind in DrillKind:
             getattr(form, f"target_{kind.value}").data = current[kind]
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.set_targets(current_user, g.school,
                                  {k.value: getattr(form, f"target_{k.value}").data for k in DrillKind})
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("drills.settings"))
     return render_template("drills/settings.html", **_ctx(form=form, points=services.assembly_points(g.school)))
@@ -473,13 +451,10 @@ def point_edit(assembly_point_id):
     point = get_or_404(AssemblyPoint, assembly_point_id) if assembly_point_id else None
     form = PointForm(obj=point)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_point(current_user, g.school, point, name=form.name.data,
                                 description=form.description.data or "", is_active=form.is_active.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("drills.settings"))
     return render_template("drills/point_form.html", **_ctx(form=form, point=point))
@@ -490,12 +465,11 @@ def point_edit(assembly_point_id):
 
 @bp.get("/training")
 @requires(DrillPerm.TRAINING_VIEW)
+@personal_data("training.read_list")
 def training():
     today = _today()
     over = services.training_overview(g.school, today)
     rows = list(db.session.scalars(scoped(TrainingRecord).order_by(TrainingRecord.taken_on.desc()).limit(200)))
-    record(current_user, g.school, "training.read_list")
-    db.session.commit()
     return render_template("drills/training.html", **_ctx(over=over, rows=rows, today=today))
 
 
@@ -509,15 +483,12 @@ def training_edit(training_id):
     if request.method == "GET" and rec is not None:
         form.electrical_group.data = rec.electrical_group or 0
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_training(current_user, g.school, rec, user_id=form.user_id.data, course=form.course.data,
                                    taken_on=form.taken_on.data, expires_on=form.expires_on.data,
                                    certificate_no=form.certificate_no.data or "",
                                    electrical_group=form.electrical_group.data or None)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("drills.training"))
     return render_template("drills/training_form.html", **_ctx(form=form, rec=rec))
@@ -528,6 +499,7 @@ def training_edit(training_id):
 
 @bp.get("/civil-defence")
 @requires(DrillPerm.CD_VIEW)
+@personal_data("cd.read_list")
 def cd_staff():
     rows = services.cd_members(g.school, _today())
     return render_template("drills/cd_staff.html", **_ctx(rows=rows, may_manage=can(DrillPerm.CD_MANAGE)))
@@ -549,15 +521,12 @@ def cd_edit(cd_member_id):
         else:
             form.order_date.data = form.starts_on.data = _today()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_cd_member(current_user, g.school, member, user_id=form.user_id.data,
                                     function=form.function.data, duties=form.duties.data or "",
                                     order_number=form.order_number.data, order_date=form.order_date.data,
                                     starts_on=form.starts_on.data, ends_on=form.ends_on.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("drills.cd_staff"))
     return render_template("drills/cd_form.html", **_ctx(form=form, member=member))
