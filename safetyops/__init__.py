@@ -35,7 +35,7 @@ def _instance_path_from_env():
 def _init_extensions(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import i18n
+    from . import database, i18n, static_files
     from .auth import services as auth_services
     from .database import configure_engine
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -45,6 +45,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    database.init_app(app)  # SQLite: no write lock held while a template renders
+    static_files.init_app(app)  # compression; fingerprinted static URLs cached for a year
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

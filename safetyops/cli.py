@@ -47,15 +47,23 @@ def upgrade_database(app) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
 def serve(host, port, threads):
-    """Run the production server (waitress), creating or upgrading the database first."""
+    """Run the production server (waitress), creating or upgrading the database first.
+
+    The socket is bound before the serve hooks start the scheduler: catching up on missed
+    sweeps and the nightly backup run later, in the background, one after another
+    (scheduler.service.CATCHUP_DELAY_S / CATCHUP_STAGGER_S)."""
+    import logging
+
     import waitress
 
     app = current_app._get_current_object()
     upgrade_database(app)
+    logging.basicConfig()  # as waitress.serve does
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="SafetyOps")  # binds now
     for hook in app.extensions.get("safetyops_serve_hooks", []):
         hook(app)
     click.echo(f"SafetyOps on http://{host}:{port}  (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="SafetyOps")
+    server.run()  # until Ctrl+C
 
 
 @click.command()

@@ -2,8 +2,9 @@
 
 Every process that runs a scheduler (the `safetyops scheduler` process, or the thread
 of `safetyops serve`) adds the same jobs; a job does its work only while this process
-holds the lease. On gaining the lead every sweep runs at once, so whatever fell due
-while no scheduler ran is caught up (sweeps select "due before now", never "due in
+holds the lease. On gaining the lead every sweep runs soon, one after another (staggered,
+so they do not queue for SQLite's write lock together), so whatever fell due while no
+scheduler ran is caught up (sweeps select "due before now", never "due in
 the last five minutes"). APScheduler's own catch-up is not relied on: coalesce on,
 misfire grace one hour, one instance per job.
 """
@@ -26,6 +27,11 @@ from .registry import load_sweeps
 log = logging.getLogger("safetyops.scheduler")
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
+#: On gaining the lead: the first catch-up sweep after this many seconds, then one every CATCHUP_STAGGER_S.
+CATCHUP_DELAY_S = 5
+CATCHUP_STAGGER_S = 3
+#: Caught up after the others.
+CATCHUP_LAST = frozenset({"sweep:scheduler.nightly"})
 
 
 def run_sweep(name: str, fn, now: dt.datetime) -> int:
@@ -92,11 +98,29 @@ class SchedulerService:
             log.warning("scheduler %s lost the lead", self.holder)
         self.is_leader = leads
         if gained:
-            log.info("scheduler %s leads; running every sweep now to catch up", self.holder)
-            now = dt.datetime.now(dt.UTC)
-            for job in self.scheduler.get_jobs():
-                if job.id.startswith("sweep:"):
-                    job.modify(next_run_time=now)
+            self.schedule_catch_up(dt.datetime.now(dt.UTC))
+
+    def schedule_catch_up(self, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """Run every sweep once soon, to catch up, one after another and never at once: each takes
+        the write lock, and on SQLite the phones' requests must get it in between.  The first
+        waits CATCHUP_DELAY_S (the server answers first), then one every CATCHUP_STAGGER_S
+        (a sweep whose own next run is sooner keeps it); the nightly work (its backup reads the
+        whole database) comes last."""
+        delay = float(self.app.config.get("SCHEDULER_CATCHUP_DELAY", CATCHUP_DELAY_S))
+        stagger = float(self.app.config.get("SCHEDULER_CATCHUP_STAGGER", CATCHUP_STAGGER_S))
+        jobs = sorted((j for j in self.scheduler.get_jobs() if j.id.startswith("sweep:")),
+                      key=lambda j: (j.id in CATCHUP_LAST, j.id))
+        planned = []
+        for n, job in enumerate(jobs):
+            when = now + dt.timedelta(seconds=delay + n * stagger)
+            own = getattr(job, "next_run_time", None)  # a sweep of a few seconds keeps its own, sooner run
+            if own is not None and own < when:
+                when = own
+            job.modify(next_run_time=when)
+            planned.append((job.id, when))
+        log.info("scheduler %s leads; %d sweeps catch up from %s s on, one every %s s",
+                 self.holder, len(jobs), delay, stagger)
+        return planned
 
     def _sweep(self, name: str) -> None:
         if not self.is_leader:
@@ -111,7 +135,7 @@ class SchedulerService:
                 db.session.remove()
 
     # ------------------------------------------------------------------ life
-    def start(self) -> None:
+    def add_jobs(self) -> int:
         from apscheduler.triggers.interval import IntervalTrigger
 
         with self.app.app_context():
@@ -121,12 +145,16 @@ class SchedulerService:
                                    id=f"sweep:{name}", name=name, replace_existing=True)
         self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=self.heartbeat_s), id="lease",
                                next_run_time=dt.datetime.now(dt.UTC), replace_existing=True)
+        return len(found)
+
+    def start(self) -> None:
+        found = self.add_jobs()
         if self.dispatch:
             from ..notifications.dispatcher import DispatcherThread
 
             self.dispatcher = DispatcherThread(self.app, poll=float(self.app.config.get("SMS_DISPATCH_POLL", 5)))
             self.dispatcher.start()
-        log.info("scheduler %s started with %d sweeps", self.holder, len(found))
+        log.info("scheduler %s started with %d sweeps", self.holder, found)
         self.scheduler.start()  # blocks for BlockingScheduler
 
     def shutdown(self) -> None:

@@ -19,4 +19,11 @@
     form.dataset.sent = "1";
     window.setTimeout(function () { form.dataset.sent = ""; }, 4000);
   }, true);
+  // The server was busy (503) and gave back the form as it was sent (the same client-made id):
+  // send it again on its own after Retry-After, spread so that many phones do not return at once.
+  var again = document.querySelector("form[data-retry-after]");
+  if (again) {
+    var wait = (parseFloat(again.getAttribute("data-retry-after")) || 2) * 1000 * (1 + Math.random() * 0.5);
+    window.setTimeout(function () { again.submit(); }, wait);
+  }
 })();

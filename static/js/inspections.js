@@ -83,10 +83,15 @@
         flush();
       } else if (status === 400) {  // stale form token: keep it, a fresh page brings a fresh token
         say(msg("offline")); schedule(15000);
-      } else { say(msg("offline")); schedule(5000); }
+      } else { say(msg("offline")); schedule(retryDelay(r.resp)); }  // 503 busy, 5xx, 408, 429: same id again
     }, function () { sending = false; say(msg("offline")); schedule(5000); });
   }
   function schedule(ms) { clearTimeout(retryTimer); retryTimer = setTimeout(flush, ms); }
+  // The server's Retry-After (503: the database was busy), else 5 s; spread so fifty phones do not come back at once.
+  function retryDelay(resp) {
+    var s = parseFloat(resp && resp.headers.get("Retry-After"));
+    return (s > 0 ? s * 1000 : 5000) * (1 + Math.random() * 0.5);
+  }
   function done(itemId, data) {
     var el = li(itemId); if (!el) { return; }
     el.classList.remove("is-pending");
@@ -107,11 +112,16 @@
     var photo = form.photo && form.photo.files && form.photo.files[0];
     if (photo) {  // a photo cannot wait in localStorage: send it now, queue the tick alone if that fails
       say(msg("sending"));
-      send(entry, photo).then(function (r) {
-        if (r.resp.ok) { form.photo.value = ""; done(fields.item_id, r.data); say(""); flush(); }
-        else if (r.resp.status === 422 || r.resp.status === 413) { showError(fields.item_id, r.data.message || msg("photo")); say(""); }
-        else { var q = load(); q.push(entry); save(q); say(msg("offline")); schedule(5000); }
-      }, function () { var q = load(); q.push(entry); save(q); say(msg("offline")); schedule(5000); });
+      var tries = 0;
+      var withPhoto = function () {
+        send(entry, photo).then(function (r) {
+          if (r.resp.ok) { form.photo.value = ""; done(fields.item_id, r.data); say(""); flush(); }
+          else if (r.resp.status === 422 || r.resp.status === 413) { showError(fields.item_id, r.data.message || msg("photo")); say(""); }
+          else if (r.resp.status === 503 && ++tries < 5) { setTimeout(withPhoto, retryDelay(r.resp)); }  // busy: same id, same photo
+          else { var q = load(); q.push(entry); save(q); say(msg("offline")); schedule(retryDelay(r.resp)); }
+        }, function () { var q = load(); q.push(entry); save(q); say(msg("offline")); schedule(5000); });
+      };
+      withPhoto();
       return;
     }
     var q = load(); q.push(entry); save(q);
