@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 
 import pytest
@@ -82,9 +83,17 @@ def fresh_database_url(tmp_path_factory):
 
 
 class _ConnectionSession(FsaSession):
-    """Flask-SQLAlchemy's session ignores `bind=`; the test transaction needs it honoured."""
+    """Flask-SQLAlchemy's session ignores `bind=`; the test transaction needs it honoured.
+
+    Only the test's own thread may use it: a thread that outlived an earlier test (a scheduler
+    job, a server) would otherwise run its queries inside this test's transaction, and the test
+    fails later with "no such savepoint" or a lock error instead of here, by name."""
 
     def get_bind(self, *args, **kwargs):
+        owner = self.info.get("test_thread")
+        if owner is not None and owner != threading.get_ident():
+            raise RuntimeError(f"thread {threading.current_thread().name!r} used the database session of the "
+                               "test running in another thread: stop every thread before its test ends")
         return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
 
 
@@ -138,7 +147,8 @@ def app_ctx(app):
         db.session.remove()
         original = db.session
         db.session = db._make_scoped_session(
-            {"class_": _ConnectionSession, "bind": conn, "join_transaction_mode": "create_savepoint"})
+            {"class_": _ConnectionSession, "bind": conn, "join_transaction_mode": "create_savepoint",
+             "info": {"test_thread": threading.get_ident()}})
         limiter.reset()
         try:
             yield
@@ -162,9 +172,11 @@ def f(app_ctx):
 
 
 def login(client: Client, user) -> None:
-    """Sign in without the password round-trip (the sign-in form has its own tests)."""
+    """Sign in without the password round-trip (the sign-in form has its own tests).
+
+    `user` is a User or the id that its `get_id()` returns."""
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = user if isinstance(user, str) else user.get_id()
         sess["_fresh"] = True
 
 
@@ -178,3 +190,31 @@ def as_role(client, f):
         return user
 
     return sign_in
+
+
+# ---------------------------------------------------------------- no thread outlives its test
+
+_THREADS_BEFORE_CALL = pytest.StashKey[set]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    item.stash[_THREADS_BEFORE_CALL] = set(threading.enumerate())
+    return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_outlives_its_test(request):
+    """Fail a test whose body leaves a thread running (browser tests' server threads are theirs).
+
+    The threads are still joined (generously: a loaded machine) so that the next test is safe."""
+    yield
+    before = request.node.stash.get(_THREADS_BEFORE_CALL, None)
+    if before is None or request.node.get_closest_marker("browser"):
+        return
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for thread in left:
+        thread.join(timeout=60)
+    if left:
+        pytest.fail(f"threads still running after the test: {[t.name for t in left]}; stop and join them "
+                    "before the test ends (unit tests run sweeps by hand: see docs/DEVELOPING.md, Tests)")

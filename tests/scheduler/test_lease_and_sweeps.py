@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import sqlalchemy as sa
 import time_machine
@@ -16,7 +15,7 @@ from safetyops.notifications.models import MessageStatus, OutboundMessage
 from safetyops.notifications.outbox import notify, register_text
 from safetyops.scheduler import lease, registry
 from safetyops.scheduler.models import SchedulerLease, SweepState
-from safetyops.scheduler.service import SchedulerService, run_all, run_sweep
+from safetyops.scheduler.service import CATCHUP_DELAY_S, SchedulerService, run_all, run_sweep
 from tests.notifications.helpers import ScriptedGateway
 
 T0 = dt.datetime(2026, 11, 23, 4, 0, tzinfo=dt.UTC)
@@ -108,33 +107,40 @@ def test_scheduler_down_ten_minutes_catches_up_once(f, app):
         registry._SWEEPS.pop("test.due", None)
 
 
-def test_gaining_the_lead_runs_every_sweep_at_once(app, tmp_path, fresh_database_url):
-    """Real APScheduler, real time: a 1-hour sweep runs right after the lead is taken."""
-    from safetyops import create_app
-    from tests.conftest import TEST_CONFIG
+def test_gaining_the_lead_runs_every_sweep_soon_and_releases_on_shutdown(f, app):
+    """On gaining the lead every sweep is planned soon; APScheduler coalesces with a 1-hour grace.
 
-    url = fresh_database_url()
-    other = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path),
-                        "SCHEDULER_HEARTBEAT": 0.2, "SCHEDULER_LEASE_TTL": 2})
-    with other.app_context():
-        db.create_all()
-    ran = threading.Event()
-    registry.sweep("test.hourly", every_minutes=60)(lambda now: ran.set() or 0)
-    service = SchedulerService(other, dispatch=False)
+    No scheduler thread: the jobs are added but the scheduler is not started, time is frozen,
+    and the due job is run by hand as the scheduler would run it. The real thread is covered by
+    the process tests (tests/scheduler/test_processes.py), the whole catch-up plan by
+    tests/test_serve_start.py."""
+    from safetyops.scheduler.service import JOB_DEFAULTS
+
+    ran = []
+    registry.sweep("test.hourly", every_minutes=60)(lambda now: ran.append(now) or 0)
+    service = SchedulerService(app, dispatch=False)
     try:
-        service.start()
-        assert ran.wait(10), "the sweep did not run on gaining the lead"
-        assert service.is_leader
-        job = service.scheduler.get_job("sweep:test.hourly")
-        assert job.misfire_grace_time == 3600 and job.coalesce is True
+        with time_machine.travel(T0, tick=False):
+            service.add_jobs()
+            # applied by APScheduler to every job when it starts
+            assert JOB_DEFAULTS == {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
+            assert service.scheduler._job_defaults == JOB_DEFAULTS
+            assert not service.is_leader
+            service._heartbeat()  # the first heartbeat takes the free lease
+            assert service.is_leader
+            job = service.scheduler.get_job("sweep:test.hourly")
+            sweeps = [j for j in service.scheduler.get_jobs() if j.id.startswith("sweep:")]
+            assert job in sweeps
+            assert min(j.next_run_time for j in sweeps) == T0 + dt.timedelta(seconds=CATCHUP_DELAY_S)
+            job.func(*job.args)  # what the scheduler runs when the job is due
+            assert ran == [T0]
+            assert db.session.get(SweepState, "test.hourly").runs == 1
+            assert service.scheduler.get_job("lease").trigger.interval.total_seconds() == service.heartbeat_s
     finally:
         service.shutdown()
         registry._SWEEPS.pop("test.hourly", None)
-        time.sleep(0.1)
-        with other.app_context():
-            assert db.session.get(SchedulerLease, "scheduler") is None  # released on shutdown
-            db.session.remove()
-            db.engine.dispose()
+    assert db.session.get(SchedulerLease, "scheduler") is None  # released on shutdown
+    assert not service.is_leader
 
 
 def test_nightly_runs_hooks_and_backup_once_per_night_and_catches_up(f, app, tmp_path, monkeypatch):
