@@ -16,10 +16,19 @@ DEFAULTS = {
     "SECRET_KEY": "",
     "DEFAULT_LOCALE": "ky",
     "DEFAULT_TIMEZONE": "Asia/Bishkek",
-    # Sign-in throttling (Flask-Limiter).  A Redis URI shares the counts between workers.
+    # Sign-in throttling (Flask-Limiter; auth/throttle.py).  A Redis URI shares the counts between workers.
+    # Failed sign-ins are counted per account (the login normalised: every spelling of a phone number
+    # is one account), per client address and per account and address.
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per minute",
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per minute;20 per hour",
+    # Per account from every address: no lockout, a delay that doubles with each consecutive failure
+    # past the free ones.  A browser where the account signed in before is exempt (its own budget).
+    "LOGIN_LIMIT_ACCOUNT_FREE_FAILURES": 10,
+    "LOGIN_LIMIT_ACCOUNT_DELAY": 2,  # seconds, the first delay
+    "LOGIN_LIMIT_ACCOUNT_MAX_DELAY": 60,  # seconds
+    # A one-time password set by the director expires this long after it was issued.
+    "ONE_TIME_PASSWORD_HOURS": 24,
     # Password hashing: argon2id, OWASP ASVS 5.0 minimum is t=2, m=19 MiB.
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,  # KiB

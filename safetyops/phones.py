@@ -19,6 +19,19 @@ def normalize_phone(raw: str, region: str = "KG") -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
+#: Countries whose local number forms are understood where no school is known (sign-in).
+SIGN_IN_REGIONS = ("KG", "KZ")
+
+
+def normalize_phone_any(raw: str, regions=SIGN_IN_REGIONS) -> str | None:
+    """E.164 for the first region in which `raw` is a valid number, else None."""
+    for region in regions:
+        phone = normalize_phone(raw, region)
+        if phone:
+            return phone
+    return None
+
+
 def is_mobile(e164: str) -> bool:
     num = phonenumbers.parse(e164)
     return phonenumbers.number_type(num) in (

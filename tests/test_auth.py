@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from safetyops import create_app
 from safetyops.audit.models import AuditEvent
-from safetyops.extensions import db
+from safetyops.auth.models import User
+from safetyops.extensions import db, limiter
 from tests.conftest import TEST_CONFIG, login
 from tests.factories import PASSWORD
 
@@ -218,12 +219,99 @@ def test_sign_in_limits_are_shared_between_workers_through_redis(app, database_u
     prefix = f"test-{uuid.uuid4().hex}"
     cfg = {**TEST_CONFIG, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
-           "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute", "WTF_CSRF_ENABLED": False}
+           "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "3 per minute", "LOGIN_LIMIT_ACCOUNT_FREE_FAILURES": 4,
+           "LOGIN_LIMIT_ACCOUNT_DELAY": 60, "WTF_CSRF_ENABLED": False}
+    # create_app binds the one global Limiter to Redis: put the test app's storage back afterwards
+    saved = dict(vars(limiter))
+    try:
+        statuses, late = _two_workers_through_redis(cfg)
+    finally:
+        vars(limiter).clear()
+        vars(limiter).update(saved)
+    assert statuses == [200, 200, 200, 429, 200]
+    assert late.status_code == 429 and 55 <= int(late.headers["Retry-After"]) <= 60
+
+
+def _two_workers_through_redis(cfg):
     apps = [create_app(cfg) for _ in range(2)]
     workers = [a.test_client() for a in apps]
-    statuses = [workers[i % 2].post("/login", data={"login": "shared", "password": "bad"}).status_code
-                for i in range(4)]
+
+    def attempt(i, login, address):
+        return workers[i % 2].post("/login", data={"login": login, "password": "bad"},
+                                   environ_base={"REMOTE_ADDR": address})
+
+    # one address, two workers, spellings of one number: the per-account-and-address limit
+    spellings = ["0555 123 456", "+996555123456", "996-555-12-34-56", "+996 (555) 123456"]
+    statuses = [attempt(i, spelling, "10.0.0.1").status_code for i, spelling in enumerate(spellings)]
+    # other addresses: the account's delay counts the failures of both workers
+    statuses += [attempt(1, "0555123456", "10.0.0.2").status_code]
+    late = attempt(0, "+996 555 123 456", "10.0.0.3")
     for a in apps:
         with a.app_context():
             db.engine.dispose()
-    assert statuses == [200, 200, 200, 429]
+    return statuses, late
+
+
+@pytest.fixture
+def hashing_spy(monkeypatch):
+    """Records, for each argon2 hash or verify, whether the session had a transaction open then.
+    The real hasher still runs: this spies, it does not replace."""
+    from argon2 import PasswordHasher
+
+    calls = []
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):
+            calls.append((_name, db.session().in_transaction()))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, spy)
+    return calls
+
+
+def test_passwords_are_hashed_and_verified_outside_any_transaction(app, client, f, hashing_spy, monkeypatch):
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    f.user("teacher", username="old_hash").password_hash = weak
+    monkeypatch.setitem(app.config, "ARGON2_TIME_COST", 2)  # today's parameters are stronger: rehash
+    f.user("teacher", username="typo")
+    db.session.commit()  # the test's own writes are done; the requests below start clean
+    hashing_spy.clear()
+
+    assert _sign_in(client, "old_hash").status_code == 302  # verify, then rehash
+    stranger = app.test_client()
+    assert _sign_in(stranger, "typo", "wrong").status_code == 200  # verify, a failure
+    assert _sign_in(stranger, "nobody", "wrong").status_code == 200  # verify against the dummy hash
+    r = client.submit("/password", {"current": PASSWORD, "new": "a new long password",
+                                    "confirm": "a new long password"})  # verify, hash
+    assert r.status_code == 302
+
+    kinds = [kind for kind, _ in hashing_spy]
+    assert kinds.count("verify") == 4 and kinds.count("hash") >= 2
+    assert [in_tx for _, in_tx in hashing_spy] == [False] * len(hashing_spy)
+    user = db.session.scalar(sa.select(User).where(User.username == "old_hash"))
+    assert user.password_hash != weak and "t=2" in user.password_hash
+
+
+def test_one_time_password_can_be_hashed_before_the_transaction(f, hashing_spy):
+    from safetyops.auth import services
+
+    director, person = f.user("director"), f.user("teacher")
+    db.session.commit()
+    hashing_spy.clear()
+    otp = services.new_one_time_password()  # before anything is loaded
+    services.reset_password(director, f.school_a, person, otp)
+    assert hashing_spy == [("hash", False)]
+    from safetyops.security import verify_password
+
+    assert verify_password(person.password_hash, otp.password)
+
+
+def test_set_password_refuses_a_plain_password(f):
+    from safetyops.auth import services
+
+    user = f.user("teacher")
+    with pytest.raises(ValueError):
+        services.set_password(user, user, "a plain password")

@@ -2,6 +2,8 @@
 
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -15,6 +17,8 @@ CYRILLIC = re.compile(r"[А-Яа-яЁёӨөҮүҢңӘәҒғҚқҰұҺһІі]")
 #: Names that stay as they are in every language.
 BRANDS = re.compile(r"WhatsApp|SafetyOps|Twilio|iCal|XLSX|CSV|PDF|SMS|QR")
 ROOT = PACKAGE_DIR.parent
+#: The virtualenv's own pybabel, by path: the suite passes without an activated virtualenv.
+PYBABEL = Path(sys.executable).parent / "pybabel"
 
 
 def _catalog(lang):
@@ -30,7 +34,7 @@ def _template_ids():
 def test_template_is_current(tmp_path):
     """Every string in the code is in messages.pot (run the extract command in docs/DEVELOPING.md)."""
     out = tmp_path / "fresh.pot"
-    subprocess.run(["pybabel", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+    subprocess.run([str(PYBABEL), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
                     "-o", str(out), "."], cwd=ROOT, check=True, capture_output=True)
     with open(out, "rb") as fh:
         fresh = {m.id for m in read_po(fh) if m.id}

@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     #: A one-time password was set by the director: change it at the next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: When the password was last set; a one-time password expires ONE_TIME_PASSWORD_HOURS after it.
+    password_set_dt: Mapped[dt.datetime | None] = mapped_column(default=now_utc)
     #: Deactivated accounts cannot sign in and lose every session.
     is_enabled: Mapped[bool] = mapped_column(default=True)
     #: Part of the session cookie; a new value ends every session of this person.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -12,18 +12,10 @@ from ..access import public, signed_in
 from ..config import LANGUAGES
 from ..extensions import db, limiter
 from ..security import verify_password
-from . import services
+from . import services, throttle
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _account_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()[:64]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,27 +26,57 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.home")
 
 
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
-               deduct_when=_failed)
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"], key_func=throttle.address_key,
+               deduct_when=throttle.counts, exempt_when=throttle.known_device)
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"), methods=["POST"], key_func=throttle.account_address_key,
+               deduct_when=throttle.counts, exempt_when=throttle.known_device)
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"), methods=["POST"], key_func=throttle.account_device_key,
+               deduct_when=throttle.counts, exempt_when=throttle.unknown_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
-        if user is not None:
-            db.session.commit()
+        account = throttle.account()
+        wait = throttle.wait_seconds(account)
+        if wait:
+            return _wait(form, wait)
+        attempt = services.sign_in_attempt(form.login.data)
+        db.session.commit()  # end the read: the hash is checked with no transaction open
+        attempt = services.check_password(attempt, form.password.data)
+        outcome, user = services.finish_sign_in(attempt)
+        db.session.commit()  # success or the failed attempt, audited
+        if outcome is services.SignIn.OK:
+            throttle.succeeded(account)
             session.clear()
             session.permanent = True
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        db.session.commit()  # the failed attempt is audited
+            response = redirect(_safe_next(request.args.get("next")))
+            throttle.remember_device(response, [account, services.normalize_login(user.username),
+                                               services.normalize_login(user.phone)])
+            return response
+        if outcome is services.SignIn.OTP_EXPIRED:
+            form.password.errors.append(_("This one-time password has expired. Ask the director for a new one."))
+            return render_template("auth/login.html", form=form), 200
+        throttle.failed(account)
         form.password.errors.append(_("Wrong username, phone number or password."))
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
+
+
+def _wait(form, seconds: int):
+    """Too many wrong passwords on this account lately: the next try waits (no lockout)."""
+    form.password.errors.append(
+        _("Too many wrong passwords for this account. You can try again in %(seconds)s s.", seconds=seconds))
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def login_throttled():
@@ -80,11 +102,14 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        user = current_user._get_current_object()
+        stored = user.password_hash
+        db.session.commit()  # end the read: hashing happens with no transaction open
+        if not verify_password(stored, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            user = current_user._get_current_object()
-            services.set_password(user, user, form.new.data)
+            new_hash = services.new_password_hash(form.new.data)
+            services.set_password(user, user, new_hash)
             db.session.commit()
             login_user(user)  # this session goes on with the new token; others end
             flash(_("Password changed. You were signed out on your other devices."), "success")

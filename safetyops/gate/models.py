@@ -342,5 +342,8 @@ class GateShift(db.Model):
     started_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
     #: Shift end: sign-out or another guard signed in on the phone.
     ended_dt: Mapped[dt.datetime | None]
+    #: Since when the phone is locked (the guard's PIN unlocks it); None while unlocked.  Kept here, not in
+    #: the session cookie, so that replaying an older copy of the cookie does not skip the PIN.
+    locked_dt: Mapped[dt.datetime | None]
 
     guard = relationship("User")

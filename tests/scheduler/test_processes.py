@@ -1,7 +1,11 @@
 """Fault tests with real processes: SIGKILL mid-send, and two schedulers on one database.
 
 They use a committed database of their own (`fresh_database_url`: SQLite file, or a new
-PostgreSQL database when SAFETYOPS_TEST_DATABASE_URL is set)."""
+PostgreSQL database when SAFETYOPS_TEST_DATABASE_URL is set).
+
+Marked `slow`: .ci/test runs them in a stage of their own. Every wait is a deadline for
+something to happen (generous, about five times what a loaded machine needs), never a
+fixed time that something must have taken."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from safetyops import create_app
@@ -23,7 +28,11 @@ from safetyops.scheduler.models import SchedulerLease
 from tests.conftest import TEST_CONFIG
 from tests.notifications.fake_twilio import FakeTwilio, delay
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
+#: How long a process may take to start, lead or answer on a loaded 2-core machine.
+DEADLINE = 150
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "proc-token"
 
@@ -96,9 +105,9 @@ def test_sigkill_between_claim_and_answer(fresh_database_url, tmp_path):
                    SAFETYOPS_TWILIO_TIMEOUT=60)
         proc = _start(env, "sms", "dispatch")
         try:
-            assert _wait(lambda: len(fake.requests) == 1, 30), "the dispatcher never called the provider"
+            assert _wait(lambda: len(fake.requests) == 1, DEADLINE), "the dispatcher never called the provider"
             proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
+            proc.wait(DEADLINE)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -109,11 +118,11 @@ def test_sigkill_between_claim_and_answer(fresh_database_url, tmp_path):
         time.sleep(1.2)
         env.update(SAFETYOPS_SMS_SENDING_STALE_S="1", SAFETYOPS_SMS_CLAIM_LEASE_S="1")
         out = subprocess.run([sys.executable, "-m", "tests.scheduler.proc", "sms", "dispatch"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=2 * DEADLINE)
         assert out.returncode == 0, out.stdout + out.stderr
         assert "recovered 1" in out.stdout and "sent 2 of 2" in out.stdout
         out = subprocess.run([sys.executable, "-m", "tests.scheduler.proc", "sms", "dispatch"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=2 * DEADLINE)
         assert "sent 0 of 0" in out.stdout
         posts = [r for r in fake.requests if r.method == "POST"]
         assert len(posts) == 3
@@ -133,28 +142,31 @@ def test_two_scheduler_processes_one_leads_then_the_other(fresh_database_url, tm
     _seed(url, tmp_path, n_users=4)
     engine = _engine(url)
     log = tmp_path / "sms.jsonl"
-    env = _env(url, tmp_path, SAFETYOPS_SMS_LOG_FILE=str(log), SAFETYOPS_SCHEDULER_LEASE_TTL=3,
+    # A lease of 10 s renewed every 0.5 s: the leader loses it only if starved for 10 s, not because
+    # the machine is busy; the takeover after SIGKILL then takes 10-11 s.
+    env = _env(url, tmp_path, SAFETYOPS_SMS_LOG_FILE=str(log), SAFETYOPS_SCHEDULER_LEASE_TTL=10,
                SAFETYOPS_SCHEDULER_HEARTBEAT=0.5, SAFETYOPS_SMS_DISPATCH_POLL=0.3, SAFETYOPS_SMS_SENDING_STALE_S=2,
                SAFETYOPS_SMS_CLAIM_LEASE_S=2, SAFETYOPS_NIGHTLY_AT="23:59")
     a = _start(env, "scheduler")
     b = None
     try:
-        assert _wait(lambda: f":{a.pid}:" in _holder(engine), 30), "first scheduler never led"
+        assert _wait(lambda: f":{a.pid}:" in _holder(engine), DEADLINE), "first scheduler never led"
         b = _start(env, "scheduler")
-        time.sleep(4)
+        time.sleep(4)  # b's heartbeats try for a while (on a busy machine b may still be starting: no harm)
+        assert _wait(lambda: sum(1 for r in _rows(engine) if r.status == MessageStatus.SENT) >= 4, DEADLINE)
         assert f":{a.pid}:" in _holder(engine), "the lead moved while the leader was alive"
-        assert _wait(lambda: sum(1 for r in _rows(engine) if r.status == MessageStatus.SENT) >= 4, 20)
         a.send_signal(signal.SIGKILL)
-        a.wait(10)
+        a.wait(DEADLINE)
         killed = time.monotonic()
-        assert _wait(lambda: f":{b.pid}:" in _holder(engine), 60), "second scheduler did not take over"
+        assert _wait(lambda: f":{b.pid}:" in _holder(engine), DEADLINE), "second scheduler did not take over"
         takeover = time.monotonic() - killed
-        assert takeover < 60
         before = len(_rows(engine))
-        assert _wait(lambda: len(_rows(engine)) > before + 4, 20), "the new leader queued nothing"
-        time.sleep(3)
+        assert _wait(lambda: len(_rows(engine)) > before + 4, DEADLINE), "the new leader queued nothing"
+        # a row the killed leader left `sending` is recovered by the new one (its dispatch sweep or
+        # its dispatcher's housekeeping, at the latest a minute later)
+        assert _wait(lambda: all(r.status != MessageStatus.SENDING for r in _rows(engine)), DEADLINE)
         b.send_signal(signal.SIGTERM)
-        b.wait(20)
+        b.wait(DEADLINE)
     finally:
         for p in (a, b):
             if p is not None and p.poll() is None:
@@ -166,11 +178,13 @@ def test_two_scheduler_processes_one_leads_then_the_other(fresh_database_url, tm
     counts = collections.Counter((r["to"], r["body"]) for r in sent_lines)
     assert counts and max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
     statuses = collections.Counter(r.status for r in rows)
-    assert statuses[MessageStatus.SENDING] == 0
-    assert statuses[MessageStatus.UNKNOWN] <= 1  # at most the one in flight when the leader died
+    # at most one row in flight when each process stopped: the killed leader's (recovered: unknown)
+    # and one that SIGTERM may cut (the dispatcher thread is not waited for: still `sending`)
+    assert statuses[MessageStatus.UNKNOWN] <= 1
+    assert statuses[MessageStatus.SENDING] <= 1
     sent = {(r.to_phone, r.body) for r in rows if r.status == MessageStatus.SENT}
     assert sent <= set(counts)  # every "sent" row was really handed to the gateway once
-    assert len(counts) - len(sent) <= statuses[MessageStatus.UNKNOWN]
+    assert len(counts) - len(sent) <= statuses[MessageStatus.UNKNOWN] + statuses[MessageStatus.SENDING]
     engine.dispose()
     print(f"takeover after {takeover:.1f}s; {len(rows)} messages; {dict(statuses)}")
 
