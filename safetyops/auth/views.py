@@ -51,7 +51,7 @@ def login():
         db.session.commit()  # end the read: the hash is checked with no transaction open
         attempt = services.check_password(attempt, form.password.data)
         outcome, user = services.finish_sign_in(attempt)
-        db.session.commit()  # success or the failed attempt, audited
+        db.session.commit()  # the outcome (failures audited too), before any page renders
         if outcome is services.SignIn.OK:
             throttle.succeeded(account)
             session.clear()
@@ -110,7 +110,6 @@ def change_password():
         else:
             new_hash = services.new_password_hash(form.new.data)
             services.set_password(user, user, new_hash)
-            db.session.commit()
             login_user(user)  # this session goes on with the new token; others end
             flash(_("Password changed. You were signed out on your other devices."), "success")
             return redirect(url_for("dashboard.home"))
