@@ -14,7 +14,7 @@ import time_machine
 from safetyops import cli as cli_mod
 from safetyops import create_app
 from safetyops.extensions import db
-from safetyops.scheduler.registry import load_sweeps
+from safetyops.scheduler import service as sched_service
 from safetyops.scheduler.service import CATCHUP_DELAY_S, CATCHUP_STAGGER_S, SchedulerService
 from tests.conftest import TEST_CONFIG
 
@@ -59,7 +59,8 @@ def test_catch_up_is_scheduled_later_one_sweep_after_another(sched_app):
     service.add_jobs()  # the scheduler is not started: nothing runs
     now = dt.datetime(2026, 9, 1, 7, 0, tzinfo=dt.UTC)
     plan = service.schedule_catch_up(now)
-    names = {f"sweep:{name}" for name in load_sweeps()}
+    with sched_app.app_context():
+        names = {f"sweep:{name}" for name in sched_service.load_sweeps()}
     assert {job_id for job_id, _ in plan} == names and len(names) >= 2
     times = [when for _, when in plan]
     assert times[0] == now + dt.timedelta(seconds=CATCHUP_DELAY_S)  # the server answers first
