@@ -341,11 +341,12 @@ def _open_visits(school: School):
                    GateEntry.kind.in_([k.value for k in VISIT_KINDS])))
 
 
-def on_site_now(school: School) -> list[GateEntry]:
+def on_site_now(school: School, *, offset: int = 0, limit: int | None = None) -> list[GateEntry]:
     """Everyone the gate let in and has not seen leave (visitors, parents, contractors, deliveries, vehicles):
-    entries with `.name`, `.kind`, `.in_dt`, `.host` (a User or None), longest inside first."""
+    entries with `.name`, `.kind`, `.in_dt`, `.host` (a User or None), longest inside first (a page of them
+    with `offset`/`limit`)."""
     return list(db.session.scalars(_open_visits(school).options(sa.orm.selectinload(GateEntry.host))
-                                   .order_by(GateEntry.in_dt)))
+                                   .order_by(GateEntry.in_dt, GateEntry.id).offset(offset).limit(limit)))
 
 
 def count_on_site(school: School) -> int:
@@ -382,7 +383,7 @@ def recent_visitors(school: School, q: str = "", *, limit: int = 8, days: int = 
 
 
 def search(school: School, q: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
-           limit: int = 100) -> list[GateEntry]:
+           limit: int = 100, offset: int = 0) -> list[GateEntry]:
     """Entries whose name has a word starting with `q` (any script), newest first."""
     key = name_key(q)
     stmt = sa.select(GateEntry).where(GateEntry.school_id == school.id)
@@ -392,15 +393,18 @@ def search(school: School, q: str, *, since: dt.datetime | None = None, until: d
         stmt = stmt.where(GateEntry.in_dt < until)
     for word in key.split()[:3]:
         stmt = stmt.where(GateEntry.id.in_(_word_match(school, word)))
-    return list(db.session.scalars(stmt.order_by(GateEntry.in_dt.desc()).limit(limit)))
+    return list(db.session.scalars(stmt.options(sa.orm.selectinload(GateEntry.host))
+                                   .order_by(GateEntry.in_dt.desc(), GateEntry.id.desc()).offset(offset).limit(limit)))
 
 
-def entries_between(school: School, start: dt.datetime, end: dt.datetime) -> list[GateEntry]:
+def entries_between(school: School, start: dt.datetime, end: dt.datetime, *, offset: int = 0,
+                    limit: int | None = None) -> list[GateEntry]:
+    """Entries in [start, end), oldest first, with their host and guards (a page with `offset`/`limit`)."""
     return list(db.session.scalars(
         sa.select(GateEntry).where(GateEntry.school_id == school.id, GateEntry.in_dt >= start, GateEntry.in_dt < end)
         .options(sa.orm.selectinload(GateEntry.host), sa.orm.selectinload(GateEntry.guard),
                  sa.orm.selectinload(GateEntry.out_guard))
-        .order_by(GateEntry.in_dt)))
+        .order_by(GateEntry.in_dt, GateEntry.id).offset(offset).limit(limit)))
 
 
 def day_entries(school: School, day: dt.date) -> list[GateEntry]:
@@ -686,18 +690,33 @@ class DailyReport:
         return sum(s.count("missed") for s in self.rounds)
 
 
-def daily_report(school: School, day: dt.date, now: dt.datetime | None = None) -> DailyReport:
-    entries = day_entries(school, day)
+def daily_report(school: School, day: dt.date, now: dt.datetime | None = None, *, offset: int = 0,
+                 limit: int | None = None) -> DailyReport:
+    """The day's numbers (counted by the database), its late staff, visitors not signed out and watchlist
+    hits, its night rounds, and its journal (`entries`: a page of it with `offset`/`limit`)."""
+    start, end = day_bounds(school, day)
+    in_day = (GateEntry.school_id == school.id, GateEntry.in_dt >= start, GateEntry.in_dt < end)
     by_kind = {k: 0 for k in EntryKind}
-    for e in entries:
-        by_kind[e.kind] += 1
+    refused = 0
+    for kind, n, n_refused in db.session.execute(
+            sa.select(GateEntry.kind, sa.func.count(), sa.func.sum(sa.case((GateEntry.is_refused.is_(True), 1),
+                                                                           else_=0)))
+            .where(*in_day).group_by(GateEntry.kind)):
+        by_kind[EntryKind(kind)] = n
+        refused += n_refused or 0
+    visits = [k.value for k in VISIT_KINDS]
+    notable = list(db.session.scalars(
+        sa.select(GateEntry).where(*in_day, sa.or_(
+            GateEntry.kind == EntryKind.STAFF_LATE, GateEntry.watchlist_id.is_not(None),
+            sa.and_(GateEntry.out_dt.is_(None), GateEntry.kind.in_(visits))))
+        .order_by(GateEntry.in_dt, GateEntry.id)))
     return DailyReport(
-        day=day, by_kind=by_kind, total=len(entries),
-        late_staff=[e for e in entries if e.kind is EntryKind.STAFF_LATE],
-        not_signed_out=[e for e in entries if e.out_dt is None and e.kind in VISIT_KINDS],
-        refused=sum(1 for e in entries if e.is_refused),
-        watch_hits=[e for e in entries if e.watchlist_id is not None],
-        rounds=night_rounds(school, day, now), entries=entries,
+        day=day, by_kind=by_kind, total=sum(by_kind.values()),
+        late_staff=[e for e in notable if e.kind is EntryKind.STAFF_LATE],
+        not_signed_out=[e for e in notable if e.out_dt is None and e.kind in VISIT_KINDS],
+        refused=refused,
+        watch_hits=[e for e in notable if e.watchlist_id is not None],
+        rounds=night_rounds(school, day, now), entries=entries_between(school, start, end, offset=offset, limit=limit),
     )
 
 

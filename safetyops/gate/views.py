@@ -34,9 +34,11 @@ from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
+from ..paging import Page, page_arg
 from ..schools.models import Zone
 from ..schools.services import staff_query
 from ..time import school_today
+from ..uow import audit_read, personal_data
 from . import services
 from .forms import (
     CheckpointForm,
@@ -234,19 +236,21 @@ def pin():
 
 @bp.get("/")
 @requires(GatePerm.LOG)
+@personal_data("gate.read_on_site")
 def index():
-    on_site = services.on_site_now(g.school)
-    record(current_user, g.school, "gate.read_on_site", detail=f"n={len(on_site)}")
+    page = page_arg()
+    on_site = Page(page, services.on_site_now(g.school, offset=page.offset, limit=page.fetch))
+    on_site_total = services.count_on_site(g.school)
+    audit_read(detail=f"n={on_site_total} page={page.number}")
     settings = services.settings_for(g.school)
     night = services.current_night(g.school)
     slots = services.night_rounds(g.school, night)
     now = _now()
     current = next((s for s in slots if s.start <= now < s.window_end), None)
-    db.session.commit()
     local = services.local_now(g.school)
     after_closing = local.time() >= settings.closing_time
     left = sum(1 for _cp, scan, _s in current.results if scan is None) if current else 0
-    return _render("gate/index.html", on_site=on_site, now=now, settings=settings,
+    return _render("gate/index.html", on_site=on_site, on_site_total=on_site_total, now=now, settings=settings,
                    current_round=current if left else None, round_left=left, after_closing=after_closing)
 
 
@@ -425,7 +429,9 @@ def _day_arg():
 
 @bp.get("/entries")
 @requires(ENTRY_READ)
+@personal_data("gate.read_list")
 def entries():
+    page = page_arg()
     q = request.args.get("q", "").strip()[:100]
     full = can(GatePerm.REPORT)
     day = _day_arg() if full else school_today(g.school)
@@ -436,22 +442,23 @@ def entries():
     else:
         until = None
         since = _now() - GUARD_WINDOW
-    rows = services.search(g.school, q, since=since, until=until, limit=200) if q else \
-        services.entries_between(g.school, since, until or _now() + dt.timedelta(days=1))
-    record(current_user, g.school, "gate.read_list", detail=f"day={day} q={q[:40]} n={len(rows)}")
-    db.session.commit()
+    rows = Page(page, services.search(g.school, q, since=since, until=until, offset=page.offset, limit=page.fetch)
+                if q else services.entries_between(g.school, since, until or _now() + dt.timedelta(days=1),
+                                                   offset=page.offset, limit=page.fetch))
+    audit_read(detail=f"day={day} q={q[:40]} page={page.number} n={len(rows)}")
     return _render("gate/entries.html", rows=rows, q=q, day=day, full=full)
 
 
 @bp.get("/report")
 @requires(GatePerm.REPORT)
+@personal_data("gate.read_report")
 def report():
     day = _day_arg()
-    rep = services.daily_report(g.school, day)
-    record(current_user, g.school, "gate.read_report", detail=f"day={day}")
-    db.session.commit()
-    return _render("gate/report.html", rep=rep, day=day, prev=day - dt.timedelta(days=1),
-                   next=day + dt.timedelta(days=1), now=_now())
+    page = page_arg()
+    rep = services.daily_report(g.school, day, offset=page.offset, limit=page.fetch)
+    audit_read(detail=f"day={day} page={page.number}")
+    return _render("gate/report.html", rep=rep, journal=Page(page, rep.entries), day=day,
+                   prev=day - dt.timedelta(days=1), next=day + dt.timedelta(days=1), now=_now())
 
 
 @bp.get("/report/journal.pdf")
