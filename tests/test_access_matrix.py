@@ -4,19 +4,32 @@ The tables are written by hand: they are the statement of who may do what.  The
 foundation's table is below; each area adds `tests/<area>/access.py` with its own
 `MATRIX` and an `objects(f, school)` that makes the records its URLs name.  A route
 added to the app without a line in some table fails `test_every_route_is_in_the_matrix`.
+
+The records are made once per test session (per xdist worker) in a database of their own
+(`matrix_world`): two schools with every area's records in each, and one person per role
+at the first school.  Each case runs in a transaction rolled back at its end (`app_ctx`),
+so whatever an empty POST changed is gone before the next case, and at the clock time the
+records were made (a run that crosses midnight sees the same "today" in every case).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import importlib.util
+from dataclasses import dataclass
 
 import pytest
+import time_machine
+from flask import Flask
 
 from safetyops import create_app
 from safetyops.auth.roles import Role
+from safetyops.extensions import db
+from safetyops.time import now_utc
+from tests import factories
 from tests.access_common import ALL, MANAGERS, PUBLIC, SIGNED_IN, TOKEN
-from tests.conftest import TEST_CONFIG, login
+from tests.conftest import TEST_CONFIG, Client, login
 
 STAFF_READERS = MANAGERS | {Role.DEPUTY, Role.SAFETY_OFFICER}
 
@@ -104,6 +117,42 @@ def _objects(f, school):
     return values
 
 
+@dataclass(frozen=True)
+class World:
+    app: Flask
+    own: dict  # URL arguments naming records of the first school
+    other: dict  # the same records of the second school
+    users: dict  # role -> id of a person with that role at the first school
+    made_at: dt.datetime
+
+
+@pytest.fixture(scope="session")
+def matrix_world(fresh_database_url, tmp_path_factory):
+    """Two schools with every area's records, made and committed once, in a database of their own."""
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": fresh_database_url(),
+                              "INSTANCE_PATH": str(tmp_path_factory.mktemp("matrix")),
+                              "WTF_CSRF_ENABLED": False})  # these tests are about roles, not CSRF
+    application.test_client_class = Client
+    with application.app_context():
+        db.create_all()
+        f = factories.Factories()
+        own, other = _objects(f, f.school_a), _objects(f, f.school_b)
+        users = {role: f.user(role.value, f.school_a).get_id() for role in Role}
+        db.session.commit()
+        made_at = now_utc()  # after every record: each case's clock starts here
+        db.session.remove()
+    yield World(application, own, other, users, made_at)
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(matrix_world):
+    """This module runs on the matrix world's app and database (`client`, `f` and `app_ctx` too)."""
+    return matrix_world.app
+
+
 def _allowed(rule_spec, role) -> bool:
     if rule_spec in (PUBLIC, TOKEN):
         return True
@@ -123,12 +172,11 @@ def _request(client, rule, values):
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.endpoint}:{r.rule}")
-def test_own_school(rule, role, client, f, monkeypatch, app):
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # this test is about roles, not CSRF
-    if role is not None:
-        login(client, f.user(role.value, f.school_a))
-    values = _objects(f, f.school_a)
-    method, resp = _request(client, rule, values)
+def test_own_school(rule, role, client, matrix_world):
+    with time_machine.travel(matrix_world.made_at, tick=True):
+        if role is not None:
+            login(client, matrix_world.users[role])
+        method, resp = _request(client, rule, matrix_world.own)
     spec = MATRIX[rule.endpoint]
     if spec == TOKEN:  # no valid token or signature was sent
         assert resp.status_code in (400, 403, 404)
@@ -147,11 +195,10 @@ ID_RULES = [r for r in RULES if r.arguments - set(r.defaults or {}) - {"filename
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 @pytest.mark.parametrize("rule", ID_RULES, ids=lambda r: f"{r.endpoint}:{r.rule}")
-def test_other_school_is_404(rule, role, client, f, monkeypatch, app):
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    login(client, f.user(role.value, f.school_a))
-    values = _objects(f, f.school_b)
-    _method, resp = _request(client, rule, values)
+def test_other_school_is_404(rule, role, client, matrix_world):
+    with time_machine.travel(matrix_world.made_at, tick=True):
+        login(client, matrix_world.users[role])
+        _method, resp = _request(client, rule, matrix_world.other)
     spec = MATRIX[rule.endpoint]
     if spec == TOKEN:
         assert resp.status_code in (400, 403, 404)

@@ -19,9 +19,6 @@ MATRIX = {
     "notifications.inbound": TOKEN,
 }
 
-BC_TOKEN = "ab" * 16
-
-
 def objects(f, school):
     from safetyops.extensions import db
     from safetyops.notifications.models import PhoneFlag
@@ -29,8 +26,9 @@ def objects(f, school):
     from safetyops.notifications.services import BROADCAST
 
     person = f.user("teacher", school, phone=None)
-    (msg,) = notify(school, [person], BROADCAST, f"{school.id}:{BC_TOKEN}", {"text": "Hello"})
+    token = f"{school.id:032x}"  # a broadcast token of this school only (32 hex digits)
+    (msg,) = notify(school, [person], BROADCAST, f"{school.id}:{token}", {"text": "Hello"})
     flag = PhoneFlag(user_id=person.id, phone="+996555999000", error_code="21211")
     db.session.add(flag)
     db.session.flush()
-    return {"msg_id": msg.id, "bc_token": BC_TOKEN, "flag_id": flag.id}
+    return {"msg_id": msg.id, "bc_token": token, "flag_id": flag.id}
