@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 def create_app(config: dict | None = None) -> Flask:
     """Build the application.  Starts nothing, opens nothing, writes nothing."""
     from . import config as config_mod
+    from . import input_guard
     from .paths import resource_dir
     from .uow import App
 
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     config_mod.load(app, config)
     _init_extensions(app)
+    input_guard.init_app(app)  # before _register: blueprints' rules need the bounded <int:> converter
     _register(app)
     return app
 

@@ -10,6 +10,7 @@ from flask import Blueprint, g, render_template, request
 from ..access import requires
 from ..auth.models import User
 from ..auth.roles import Perm
+from ..converters import DB_INT_MAX, date_arg, int_arg
 from ..extensions import db
 from ..time import zone
 from .models import AuditEvent
@@ -18,20 +19,13 @@ bp = Blueprint("audit", __name__)
 PAGE = 50
 
 
-def _day(value: str | None):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @bp.get("/audit")
 @requires(Perm.AUDIT_VIEW)
 def events():
     action = request.args.get("action", "").strip()[:60]
     who = request.args.get("who", "").strip()[:64]
-    start, end = _day(request.args.get("from")), _day(request.args.get("to"))
-    page = max(request.args.get("page", 1, type=int), 1)
+    start, end = date_arg("from"), date_arg("to")
+    page = max(int_arg("page", 1, hi=DB_INT_MAX // PAGE), 1)
     tz = zone(g.school.timezone)
     q = sa.select(AuditEvent).where(AuditEvent.school_id == g.school.id)
     if action:

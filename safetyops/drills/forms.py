@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..converters import DB_DATE
 from ..forms_common import choices
 from .models import CD_FUNCTION_LABELS, COURSE_LABELS, DRILL_KIND_LABELS, CdFunction, Course, DrillKind
 
@@ -73,7 +74,7 @@ class TargetsForm(FlaskForm):
 
 class PlanForm(FlaskForm):
     kind = SelectField(_l("Kind of drill"), choices=KIND_CHOICES)
-    target_date = DateField(_l("Target date"), validators=[DataRequired()])
+    target_date = DateField(_l("Target date"), validators=[DataRequired(), DB_DATE])
     is_announced = BooleanField(_l("Announced to staff beforehand"), default=True)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
@@ -95,8 +96,8 @@ class FindingForm(FlaskForm):
 class TrainingForm(FlaskForm):
     user_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
     course = SelectField(_l("Course"), choices=choices((c.value, COURSE_LABELS[c]) for c in Course))
-    taken_on = DateField(_l("Date of the course"), validators=[DataRequired()])
-    expires_on = DateField(_l("Valid until"), validators=[Optional()])
+    taken_on = DateField(_l("Date of the course"), validators=[DataRequired(), DB_DATE])
+    expires_on = DateField(_l("Valid until"), validators=[Optional(), DB_DATE])
     certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=40)])
     electrical_group = SelectField(_l("Electrical safety group"), coerce=int, default=0, choices=choices(
         [(0, "—"), (1, "I"), (2, "II"), (3, "III"), (4, "IV"), (5, "V")]))
@@ -107,9 +108,9 @@ class CdForm(FlaskForm):
     function = SelectField(_l("Function"), choices=choices((c.value, CD_FUNCTION_LABELS[c]) for c in CdFunction))
     duties = StringField(_l("Duties"), validators=[Optional(), Length(max=300)])
     order_number = StringField(_l("Order number"), validators=[DataRequired(), Length(max=40)])
-    order_date = DateField(_l("Order date"), validators=[DataRequired()])
-    starts_on = DateField(_l("From"), validators=[DataRequired()])
-    ends_on = DateField(_l("Until (empty while in force)"), validators=[Optional()])
+    order_date = DateField(_l("Order date"), validators=[DataRequired(), DB_DATE])
+    starts_on = DateField(_l("From"), validators=[DataRequired(), DB_DATE])
+    ends_on = DateField(_l("Until (empty while in force)"), validators=[Optional(), DB_DATE])
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:

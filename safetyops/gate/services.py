@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import importlib.util
-import io
 import secrets
 from dataclasses import dataclass, field
 
@@ -172,15 +171,8 @@ def _members(school: School, roles) -> list[User]:
 
 def duty_admins(school: School, day: dt.date) -> list[User]:
     """Today's duty administrator from the roster if there is one, else the deputies, else the director."""
-    if importlib.util.find_spec("safetyops.rosters") and importlib.util.find_spec("safetyops.rosters.services"):
-        rosters = importlib.import_module("safetyops.rosters.services")
-        try:
-            people = rosters.on_duty(school, day, post_kind="duty_admin")
-        except (TypeError, ValueError, LookupError):
-            people = []
-        if people:
-            return list(people)
-    return _members(school, [Role.DEPUTY]) or _members(school, [Role.DIRECTOR])
+    return on_duty(school, day, post_kind="duty_admin") or _members(school, [Role.DEPUTY]) or \
+        _members(school, [Role.DIRECTOR])
 
 
 def directors(school: School) -> list[User]:
@@ -211,23 +203,17 @@ def staff_ids(school: School) -> set[int]:
 
 
 def save_photo(school: School, upload) -> GatePhoto | None:
-    """Re-encode an uploaded image (drops its metadata, bounds its size); None when nothing sent."""
+    """Re-encode an uploaded image through the one upload routine (size, pixel count, real format, metadata
+    dropped, at most 800 px); None when nothing was sent."""
+    from .. import uploads
+
     if upload is None:
         return None
     data = upload.read() if hasattr(upload, "read") else upload
     if not data:
         return None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img = img.convert("RGB")
-            img.thumbnail((800, 800))
-            out = io.BytesIO()
-            img.save(out, "JPEG", quality=80)
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise ServiceError(_l("This file is not a photo we can read. Take it again."), "photo") from None
-    photo = GatePhoto(school_id=school.id, content_type="image/jpeg", data=out.getvalue())
+    clean = uploads.clean_image(data, field="photo", max_side=800, quality=80)
+    photo = GatePhoto(school_id=school.id, content_type=clean.content_type, data=clean.data)
     db.session.add(photo)
     db.session.flush()
     return photo
@@ -746,16 +732,18 @@ def day_counts(school: School, day: dt.date, now: dt.datetime | None = None) -> 
 
 
 def set_pin(actor, school: School, pin: str) -> None:
+    """The guard's PIN.  Hashed first: call it with no transaction open (the view ends its read)."""
     pin = (pin or "").strip()
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise ServiceError(_l("The PIN is 4 to 8 digits."), "pin")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise ServiceError(_l("This PIN is too easy to guess."), "pin")
+    pin_hash = hash_password(pin)
     row = db.session.scalar(sa.select(GatePin).where(GatePin.school_id == school.id, GatePin.user_id == actor.id))
     if row is None:
         row = GatePin(school_id=school.id, user_id=actor.id, pin_hash="")
         db.session.add(row)
-    row.pin_hash = hash_password(pin)
+    row.pin_hash = pin_hash
     row.failed_count = 0
     row.set_dt = now_utc()
     record(actor, school, "gate.pin.set", actor)
@@ -766,10 +754,17 @@ def has_pin(user, school: School) -> bool:
                                                          GatePin.user_id == user.id)) is not None
 
 
-def check_unlock(user, school: School, secret: str) -> bool | None:
-    """True: unlocked.  False: wrong.  None: too many wrong tries (the session must end)."""
+def unlock_hash(user, school: School) -> str:
+    """Step 1 of unlocking (a read): the hash to check, the PIN's or else the password's."""
+    row = db.session.scalar(sa.select(GatePin.pin_hash).where(GatePin.school_id == school.id,
+                                                              GatePin.user_id == user.id))
+    return row if row is not None else user.password_hash
+
+
+def finish_unlock(user, school: School, ok: bool) -> bool | None:
+    """Step 3 of unlocking (a write), after `verify_password` ran with no transaction open.
+    True: unlocked.  False: wrong.  None: too many wrong tries (the session must end)."""
     row = db.session.scalar(sa.select(GatePin).where(GatePin.school_id == school.id, GatePin.user_id == user.id))
-    ok = verify_password(row.pin_hash if row else user.password_hash, secret or "")
     if ok:
         if row is not None:
             row.failed_count = 0
@@ -784,6 +779,11 @@ def check_unlock(user, school: School, secret: str) -> bool | None:
         row.failed_count = 0
         return None
     return False
+
+
+def check_unlock(user, school: School, secret: str) -> bool | None:
+    """The three steps of unlocking in one call (the view runs them apart, around its commits)."""
+    return finish_unlock(user, school, verify_password(unlock_hash(user, school), secret or ""))
 
 
 def start_shift(school: School, user, device_id: str, now: dt.datetime | None = None) -> GateShift:

@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user, user_logged_in
+from flask_login import current_user, login_user, logout_user, user_logged_in
 
 from ..access import can, get_or_404, requires, scoped, signed_in
 from ..audit.services import record
@@ -37,6 +37,7 @@ from ..menu import add as add_menu
 from ..paging import Page, page_arg
 from ..schools.models import Zone
 from ..schools.services import staff_query
+from ..security import verify_password
 from ..time import school_today
 from ..uow import audit_read, personal_data
 from . import services
@@ -113,13 +114,18 @@ _LOCK_FREE = {"gate.locked", "gate.unlock", "gate.switch_guard", "static", "auth
 
 @bp.before_app_request
 def _gate_phone_guard():
+    # The lock lives on the server (the shift's row): a replayed older cookie without "gate_locked"
+    # is locked all the same.
+    g.gate_locked = bool(session.get("gate_locked"))
     if "gate_shift" in session and current_user.is_authenticated:
-        if not services.shift_is_open(session["gate_shift"]):
+        state = services.shift_state(session["gate_shift"])
+        if state == "ended":
             logout_user()
             session.clear()
             flash(_("Another guard signed in on this phone: your shift here has ended."), "info")
             return redirect(url_for("auth.login"))
-    if session.get("gate_locked") and current_user.is_authenticated and request.endpoint not in _LOCK_FREE:
+        g.gate_locked = g.gate_locked or state == "locked"
+    if g.gate_locked and current_user.is_authenticated and request.endpoint not in _LOCK_FREE:
         if request.method == "GET":
             return redirect(url_for("gate.locked"))
         abort(403)
@@ -160,6 +166,20 @@ user_logged_in.connect(_on_login)
 @bp.post("/lock")
 @requires(GatePerm.LOG)
 def lock():
+    user = current_user._get_current_object()
+    shift_id = session.get("gate_shift")
+    if not shift_id:
+        # No shift holds this session's lock on the server (signed in before the phone had its device
+        # cookie, or not a guard): every earlier copy of the session cookie ends here, and this session
+        # goes on under a new token (for a guard, with a shift on this phone that holds the lock).
+        user.end_all_sessions()
+        record(user, g.school, "gate.lock.new_session", user)
+        db.session.commit()
+        login_user(user, remember=False)
+        shift_id = session.get("gate_shift")
+    if shift_id:
+        services.lock_shift(user, g.school, shift_id)
+        db.session.commit()
     session["gate_locked"] = True
     return redirect(url_for("gate.locked"))
 
@@ -167,7 +187,7 @@ def lock():
 @bp.get("/locked")
 @signed_in
 def locked():
-    if not session.get("gate_locked"):
+    if not g.get("gate_locked"):
         return redirect(url_for("gate.index") if can(GatePerm.LOG) else url_for("dashboard.home"))
     has_pin = g.school is not None and services.has_pin(current_user, g.school)
     form = UnlockForm()
@@ -184,7 +204,12 @@ def unlock():
         abort(404)
     has_pin = services.has_pin(current_user, g.school)
     if form.validate_on_submit():
-        result = services.check_unlock(current_user, g.school, form.secret.data)
+        stored = services.unlock_hash(current_user, g.school)
+        db.session.commit()  # end the read: the PIN is checked with no transaction open
+        ok = verify_password(stored, form.secret.data or "")
+        result = services.finish_unlock(current_user, g.school, ok)
+        if result:
+            services.unlock_shift(session.get("gate_shift"))
         db.session.commit()
         if result:
             session.pop("gate_locked", None)
@@ -219,6 +244,7 @@ def switch_guard():
 def pin():
     form = PinForm()
     if form.validate_on_submit():
+        db.session.commit()  # end the read: the PIN is hashed with no transaction open
         try:
             services.set_pin(current_user, g.school, form.pin.data)
         except ServiceError as err:

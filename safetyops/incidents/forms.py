@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..converters import DB_DATE, optional_db_int
 from ..forms_common import choices
 from .models import (
     EVENT_KIND_LABELS,
@@ -29,16 +30,12 @@ from .models import (
     TravelMode,
 )
 
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+#: An id or None ("— nobody —"); an id beyond the database's range is the field's error.
+_int_or_none = optional_db_int
 
 
 class IncidentForm(FlaskForm):
-    occurred_date = DateField(_l("Date"), validators=[DataRequired()])
+    occurred_date = DateField(_l("Date"), validators=[DataRequired(), DB_DATE])
     occurred_time = TimeField(_l("Time"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)],
                         description=_l("Street and crossing, as people say it"))
@@ -54,7 +51,7 @@ class IncidentForm(FlaskForm):
     severity = SelectField(_l("Severity"), choices=choices((s.value, SEVERITY_LABELS[s]) for s in Severity))
     description = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=4000)])
     police_report = StringField(_l("Police report number"), validators=[Optional(), Length(max=40)])
-    informed_date = DateField(_l("Parents informed on"), validators=[Optional()])
+    informed_date = DateField(_l("Parents informed on"), validators=[Optional(), DB_DATE])
     informed_time = TimeField(_l("at"), validators=[Optional()])
     parents_informed_by_id = SelectField(_l("Informed by"), coerce=_int_or_none, validate_choice=False)
     measures = TextAreaField(_l("Measures taken"), validators=[Optional(), Length(max=4000)])
@@ -69,12 +66,12 @@ class RetentionForm(FlaskForm):
 class PlanItemForm(FlaskForm):
     class_ids = SelectMultipleField(_l("Classes"), coerce=_int_or_none, validate_choice=False)
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
-    planned_on = DateField(_l("Planned date"), validators=[DataRequired()])
+    planned_on = DateField(_l("Planned date"), validators=[DataRequired(), DB_DATE])
 
 
 class BriefingForm(FlaskForm):
     class_id = SelectField(_l("Class"), coerce=_int_or_none, validate_choice=False)
-    held_on = DateField(_l("Date held"), validators=[DataRequired()])
+    held_on = DateField(_l("Date held"), validators=[DataRequired(), DB_DATE])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
     held_by_id = SelectField(_l("Held by"), coerce=_int_or_none, validate_choice=False)
     students_present = IntegerField(_l("Students present"), validators=[InputRequired(), NumberRange(min=0)],
@@ -86,5 +83,5 @@ class BriefingForm(FlaskForm):
 class EventForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices((k.value, EVENT_KIND_LABELS[k]) for k in EventKind))
     title = StringField(_l("What and where"), validators=[DataRequired(), Length(max=200)])
-    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    held_on = DateField(_l("Date"), validators=[DataRequired(), DB_DATE])
     class_ids = SelectMultipleField(_l("Classes taking part"), coerce=_int_or_none, validate_choice=False)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from ..access import can, get_or_404, requires
 from ..audit.services import record
 from ..auth.models import User
+from ..converters import MAX_YEAR, MIN_YEAR, int_arg
 from ..dashboard.cards import Card, provider
 from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
@@ -199,10 +200,7 @@ def view(incident_id):
 def _year_arg():
     years = services.incident_years(g.school)
     today = school_today(g.school)
-    try:
-        year = int(request.args.get("year", ""))
-    except ValueError:
-        year = today.year
+    year = int_arg("year", today.year, lo=MIN_YEAR, hi=MAX_YEAR)
     if not 2000 <= year <= today.year + 1:
         year = today.year
     return year, sorted(set(years) | {today.year}, reverse=True)
@@ -272,20 +270,14 @@ def settings():
 
 def _school_year():
     today = school_today(g.school)
-    try:
-        return int(request.args.get("year", "")), today
-    except ValueError:
-        return services.school_year_of(today), today
+    return int_arg("year", services.school_year_of(today), lo=MIN_YEAR, hi=MAX_YEAR), today
 
 
 @bp.get("/briefings")
 @requires(IncPerm.BRIEFINGS_VIEW)
 def briefings():
     year, today = _school_year()
-    try:
-        class_id = int(request.args.get("class", "") or 0) or None
-    except ValueError:
-        class_id = None
+    class_id = int_arg("class") or None
     plan = services.plan_for_year(g.school, year, class_id)
     held = [b for b in services.briefings_for_year(g.school, year) if not class_id or b.class_id == class_id]
     return render_template("incidents/briefings.html", plan=plan, held=held, year=year, today=today,
@@ -331,10 +323,7 @@ def briefing_new():
         form.held_on.data = today
         form.held_by_id.data = current_user.id
         for key in ("plan_item_id", "event_id", "class_id"):
-            try:
-                getattr(form, key).data = int(request.args.get(key.removesuffix("_id"), "") or 0) or None
-            except ValueError:
-                pass
+            getattr(form, key).data = int_arg(key.removesuffix("_id")) or None
         plan_item = next((i for i in open_plan if i.id == form.plan_item_id.data), None)
         if plan_item is not None:
             form.class_id.data, form.topic.data = plan_item.class_id, plan_item.topic

@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
+from ..converters import DB_DATE
 from ..forms_common import choices
 from ..schools.models import AREA_LABELS, Area
 from .models import (
@@ -37,9 +38,9 @@ class AssetForm(FlaskForm):
     description = StringField(_l("Model / description"), validators=[Optional(), Length(max=200)])
     capacity = StringField(_l("Capacity"), validators=[Optional(), Length(max=40)])
     serial = StringField(_l("Serial number"), validators=[Optional(), Length(max=80)])
-    commissioned_on = DateField(_l("In service since"), validators=[Optional()])
-    last_service_on = DateField(_l("Last service or recharge"), validators=[Optional()])
-    next_service_on = DateField(_l("Next service due"), validators=[Optional()])
+    commissioned_on = DateField(_l("In service since"), validators=[Optional(), DB_DATE])
+    last_service_on = DateField(_l("Last service or recharge"), validators=[Optional(), DB_DATE])
+    next_service_on = DateField(_l("Next service due"), validators=[Optional(), DB_DATE])
     is_active = BooleanField(_l("In use"), default=True)
 
 
@@ -54,7 +55,7 @@ class ScheduleForm(FlaskForm):
                                 choices=choices((k.value, ASSIGNEE_KIND_LABELS[k]) for k in AssigneeKind))
     assignee_role = SelectField(_l("Role"), choices=choices((r.value, ROLE_LABELS[r]) for r in SCHOOL_ROLES))
     assignee_user_id = SelectField(_l("Person"), coerce=_int_or_none, validators=[Optional()])
-    starts_on = DateField(_l("From"), validators=[Optional()])
+    starts_on = DateField(_l("From"), validators=[Optional(), DB_DATE])
     is_active = BooleanField(_l("Active"), default=True)
 
 

@@ -16,6 +16,7 @@ from ..access import get_or_404, requires, scoped
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.roles import Role
+from ..converters import int_arg
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
@@ -235,8 +236,8 @@ def run_pdf(run_id):
 @bp.get("/runs")
 @requires(InspPerm.VIEW)
 def runs():
-    zone_id = request.args.get("zone", type=int)
-    asset_id = request.args.get("asset", type=int)
+    zone_id = int_arg("zone")
+    asset_id = int_arg("asset")
     q = scoped(Run).order_by(Run.started_dt.desc()).limit(100)
     if zone_id:
         q = q.where(Run.zone_id == zone_id)
@@ -265,7 +266,7 @@ def photo(photo_id):
 @bp.get("/assets")
 @requires(InspPerm.VIEW)
 def assets():
-    zone_id = request.args.get("zone", type=int)
+    zone_id = int_arg("zone")
     q = scoped(Asset).order_by(Asset.is_active.desc(), Asset.asset_type, Asset.code)
     if zone_id:
         q = q.where(Asset.zone_id == zone_id)
@@ -312,7 +313,7 @@ def asset_edit(asset_id):
 @requires(InspPerm.MANAGE)
 def labels():
     """An A4 sheet of QR labels (print from the browser)."""
-    zone_id = request.args.get("zone", type=int)
+    zone_id = int_arg("zone")
     q = scoped(Asset).where(Asset.is_active.is_(True)).order_by(Asset.code)
     if zone_id:
         q = q.where(Asset.zone_id == zone_id)
@@ -495,11 +496,11 @@ def hazard():
 @bp.get("/overdue")
 @requires(InspPerm.VIEW)
 def overdue():
-    zone_id = request.args.get("zone", type=int)
+    zone_id = int_arg("zone")
     area = request.args.get("area") or None
     if area not in {a.value for a in Area}:
         area = None
-    assignee_id = request.args.get("assignee", type=int)
+    assignee_id = int_arg("assignee")
     view = services.overdue_view(g.school, zone_id=zone_id, area=area, assignee_id=assignee_id)
     return render_template("inspections/overdue.html", view=view, zones=_zones(), staff=_staff(),
                            zone_id=zone_id, area=area, assignee_id=assignee_id, areas=list(Area),

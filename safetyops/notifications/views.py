@@ -17,6 +17,7 @@ from .. import menu
 from ..access import get_or_404, public, requires, signed_in
 from ..audit.services import record
 from ..auth.roles import Perm, Role, grant
+from ..converters import int_arg
 from ..dashboard.cards import Card, provider
 from ..errors_service import ServiceError
 from ..extensions import csrf, db
@@ -65,7 +66,7 @@ def log_view():
     kind = request.args.get("kind", "")
     kind = kind if kind in kinds else ""
     q = request.args.get("q", "").strip()[:60]
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     rows = db.session.execute(services.log_query(g.school, status=status, kind=kind, q=q, before_id=before)
                               .limit(PAGE + 1)).all()
     more = len(rows) > PAGE

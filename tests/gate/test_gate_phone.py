@@ -91,3 +91,88 @@ def test_switch_guard_from_the_lock_screen(client, f):
     resp = client.submit("/gate/switch", {}, page="/gate/locked")
     assert resp.status_code == 302 and "/login" in resp.location
     assert db.session.scalar(sa.select(GateShift.ended_dt)) is not None
+
+
+# --- the lock lives on the server (issue 18): an older copy of the cookie does not skip the PIN ----------
+
+
+def _session_cookie(client):
+    return client.get_cookie("session", domain="localhost").value
+
+
+def _restore(client, value):
+    client.set_cookie("session", value, domain="localhost")
+
+
+def test_replaying_a_cookie_from_before_the_lock_does_not_skip_the_pin(client, f):
+    guard = f.user("guard", username="guard_replay")
+    services.set_pin(guard, f.school_a, "2580")
+    client.set_cookie("gate_device", "phone-3", domain="localhost")
+    client.submit("/login", {"login": "guard_replay", "password": PASSWORD})
+    assert client.get("/gate/").status_code == 200
+    unlocked = _session_cookie(client)  # captured while unlocked
+
+    assert client.submit("/gate/lock", {}, page="/gate/").status_code == 302
+    _restore(client, unlocked)
+    resp = client.get("/gate/")
+    assert resp.status_code == 302 and resp.location.endswith("/gate/locked")
+    assert client.get("/").location.endswith("/gate/locked")
+    token = client.csrf_token("/gate/locked")
+    assert client.post("/password", data={"csrf_token": token, "current": PASSWORD}).status_code == 403
+    assert client.get("/gate/locked").status_code == 200
+
+    # the PIN unlocks it on the server: then every copy of the cookie is unlocked again
+    assert client.submit("/gate/unlock", {"secret": "2580"}, page="/gate/locked").status_code == 302
+    assert client.get("/gate/").status_code == 200
+    unlocked_again = _session_cookie(client)
+    client.submit("/gate/lock", {}, page="/gate/")
+    _restore(client, unlocked_again)
+    assert client.get("/gate/").location.endswith("/gate/locked")
+
+
+def test_a_session_without_a_shift_ends_its_older_copies_when_locked(client, as_role, f):
+    """Signed in before the phone had its device cookie: no shift holds the lock yet, so locking
+    ends every earlier copy of the session cookie and goes on under a shift that holds it."""
+    guard = as_role("guard")
+    services.set_pin(guard, f.school_a, "2580")
+    assert client.get("/gate/").status_code == 200
+    unlocked = _session_cookie(client)
+
+    client.submit("/gate/lock", {}, page="/gate/")
+    locked = _session_cookie(client)
+    _restore(client, unlocked)
+    resp = client.get("/gate/")
+    assert resp.status_code == 302 and "/login" in resp.location  # the old copy is signed out
+
+    _restore(client, locked)
+    assert client.get("/gate/").location.endswith("/gate/locked")
+    assert client.submit("/gate/unlock", {"secret": "2580"}, page="/gate/locked").status_code == 302
+    unlocked = _session_cookie(client)
+    client.submit("/gate/lock", {}, page="/gate/")  # now a shift holds the lock
+    _restore(client, unlocked)
+    assert client.get("/gate/").location.endswith("/gate/locked")
+    shift = db.session.scalar(sa.select(GateShift).where(GateShift.guard_id == guard.id))
+    assert shift.locked_dt is not None and shift.ended_dt is None
+
+
+def test_pins_are_hashed_and_checked_outside_any_transaction(client, as_role, f, monkeypatch):
+    from argon2 import PasswordHasher
+
+    calls = []
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):
+            calls.append((_name, db.session().in_transaction()))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, spy)
+    as_role("guard")
+    db.session.commit()
+    calls.clear()
+    assert client.submit("/gate/pin", {"pin": "2580"}, page="/gate/pin").status_code == 302
+    client.submit("/gate/lock", {}, page="/gate/")
+    client.submit("/gate/unlock", {"secret": "1111"}, page="/gate/locked")
+    assert client.submit("/gate/unlock", {"secret": "2580"}, page="/gate/locked").status_code == 302
+    assert [kind for kind, _ in calls] == ["hash", "verify", "verify"]
+    assert not any(in_tx for _, in_tx in calls)
