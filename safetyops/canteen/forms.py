@@ -5,15 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, TimeField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from ..converters import DB_DATE, optional_db_int
 from ..forms_common import choices
 from .services import WEEKDAYS
 
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+#: An id or None ("— nobody —"); an id beyond the database's range is the field's error.
+_int_or_none = optional_db_int
 
 
 class SettingsForm(FlaskForm):
@@ -32,5 +29,5 @@ class SittingForm(FlaskForm):
 
 
 class DutyForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = DateField(_l("Day"), validators=[DataRequired(), DB_DATE])
     user_id = SelectField(_l("Person in charge"), coerce=_int_or_none, validate_choice=False)

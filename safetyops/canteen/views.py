@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..access import can, get_or_404, requires
 from ..auth.models import User
 from ..auth.roles import Role, has_perm
+from ..converters import date_arg, int_arg
 from ..dashboard.cards import Card, provider
 from ..errors_service import ServiceError
 from ..extensions import db
@@ -39,10 +40,7 @@ def _lang() -> str:
 
 
 def _day_arg(default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        return default
+    return date_arg("day") or default
 
 
 # --- home page cards -----------------------------------------------------------------------------------------
@@ -104,10 +102,7 @@ def index():
 @requires(CanPerm.VIEW)
 def schedule():
     today = school_today(g.school)
-    try:
-        weekday = int(request.args.get("weekday", today.weekday()))
-    except ValueError:
-        weekday = today.weekday()
+    weekday = int_arg("weekday", today.weekday())
     weekday = weekday if 0 <= weekday <= 6 else 0
     draft = services.draft_schedule(g.school, create=False)
     approved = services.approved_schedule(g.school)
@@ -144,10 +139,8 @@ def sitting_edit(sitting_id):
         if sitting is not None:
             form.weekdays.data = [sitting.weekday]
         else:
-            try:
-                form.weekdays.data = [int(request.args.get("weekday", ""))]
-            except ValueError:
-                form.weekdays.data = [0, 1, 2, 3, 4]
+            weekday = int_arg("weekday", lo=0, hi=6)
+            form.weekdays.data = [0, 1, 2, 3, 4] if weekday is None else [weekday]
     if form.validate_on_submit():
         try:
             with db.session.begin_nested():  # a refusal undoes only this attempt

@@ -28,6 +28,7 @@ from flask_login import current_user, login_user, logout_user, user_logged_in
 from ..access import can, get_or_404, requires, scoped, signed_in
 from ..audit.services import record
 from ..auth.roles import Role, grant
+from ..converters import date_arg, int_arg
 from ..dashboard.cards import Card, provider
 from ..errors_service import ServiceError
 from ..extensions import db
@@ -102,7 +103,8 @@ def _now():
 
 
 def _form_region(form):
-    form.region = g.school.country if g.school is not None else "KG"
+    school = getattr(g, "school", None)
+    form.region = school.country if school is not None else "KG"
     return form
 
 
@@ -134,7 +136,7 @@ def _gate_phone_guard():
 
 @bp.context_processor
 def _lock_context():
-    if g.school is None or g.role is not Role.GUARD:  # the shared gate phone is the guards'
+    if getattr(g, "school", None) is None or g.role is not Role.GUARD:  # the shared gate phone is the guards'
         return {"lock_minutes": 0}
     return {"lock_minutes": services.settings_for(g.school).lock_minutes}
 
@@ -293,7 +295,7 @@ def new():
     watch = None
     if request.method == "GET":
         form.client_id.data = secrets.token_hex(16)
-        source_id = request.args.get("from", type=int)
+        source_id = int_arg("from")
         if source_id:
             src = get_or_404(GateEntry, source_id)
             if src not in services.recent_visitors(g.school, src.name, limit=50):
@@ -307,6 +309,7 @@ def new():
             form.phone.data = src.phone or ""
         elif request.args.get("kind") in {k.value for k in EntryKind}:
             form.kind.data = request.args["kind"]
+    refused = False
     if form.validate_on_submit():
         try:
             entry, created = services.log_entry(
@@ -318,6 +321,7 @@ def new():
         except ServiceError as err:
             db.session.rollback()
             err.attach(form)
+            refused = True
         else:
             db.session.commit()
             if entry.watchlist_id:
@@ -333,7 +337,7 @@ def new():
     if recent:
         record(current_user, g.school, "gate.read_recent", detail=f"n={len(recent)}")
         db.session.commit()
-    return _render("gate/new.html", form=form, recent=recent, watch=watch)
+    return _render("gate/new.html", form=form, recent=recent, watch=watch), 422 if refused else 200
 
 
 @bp.get("/suggest")
@@ -446,11 +450,10 @@ def photo(gate_photo_id):
 
 def _day_arg():
     raw = request.args.get("day", "")
-    try:
-        return dt.date.fromisoformat(raw) if raw else school_today(g.school)
-    except ValueError:
+    day = date_arg("day")  # a date no school means (year 1, 9999) → 400
+    if day is None and raw:
         flash(_("Unknown date; showing today."), "error")
-        return school_today(g.school)
+    return day or school_today(g.school)
 
 
 @bp.get("/entries")
@@ -540,6 +543,7 @@ def watch_new():
         except ServiceError as err:
             db.session.rollback()
             err.attach(form)
+            return _render("gate/watch_form.html", form=form), 422
         else:
             db.session.commit()
             flash(_("Added to the watchlist."), "success")

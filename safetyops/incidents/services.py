@@ -189,14 +189,17 @@ class Filters:
 
 
 def parse_filters(args) -> Filters:
-    def num(key):
+    from ..converters import DB_INT_MAX, DB_INT_MIN, MAX_YEAR, MIN_YEAR
+
+    def num(key, lo=DB_INT_MIN, hi=DB_INT_MAX):
         try:
-            return int(args.get(key, ""))
+            value = int(args.get(key, ""))
         except ValueError:
             return None
 
-    f = Filters(year=num("year"), month=args.get("month", "")[:7], place=args.get("place", "")[:200],
-                mode=args.get("mode", ""), severity=args.get("severity", ""), age=args.get("age", ""),
+    f = Filters(year=num("year", MIN_YEAR, MAX_YEAR), month=args.get("month", "")[:7],
+                place=args.get("place", "")[:200], mode=args.get("mode", ""), severity=args.get("severity", ""),
+                age=args.get("age", ""),
                 grade=num("grade"), band=args.get("band", ""), journey=args.get("journey", ""))
     if f.mode not in set(TravelMode):
         f.mode = ""
@@ -205,10 +208,12 @@ def parse_filters(args) -> Filters:
     if f.journey not in set(Journey):
         f.journey = ""
     if f.age not in AGE_GROUP_LABELS:
+        return value if lo <= value <= hi else None  # a filter no query can hold is no filter
         f.age = ""
     if f.band not in {b[0] for b in TIME_BANDS}:
         f.band = ""
-    if not re.fullmatch(r"\d{4}-\d{2}", f.month or ""):
+    month = re.fullmatch(r"(\d{4})-(\d{2})", f.month or "")
+    if not month or not (MIN_YEAR <= int(month[1]) <= MAX_YEAR and 1 <= int(month[2]) <= 12):
         f.month = ""
     return f
 

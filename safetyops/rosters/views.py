@@ -13,6 +13,7 @@ from flask_login import current_user
 from .. import menu
 from ..access import get_or_404, public, requires
 from ..auth.roles import ROLE_LABELS, Role, has_perm
+from ..converters import date_arg
 from ..dashboard.cards import Card, provider
 from ..errors_service import ServiceError
 from ..extensions import db
@@ -58,11 +59,8 @@ menu.add(menu.MenuItem(_l("Make the roster"), "rosters.generate", RosterPerm.MAN
 
 
 def _day_arg(name="d") -> dt.date:
-    raw = request.args.get(name, "")
-    try:
-        return dt.date.fromisoformat(raw) if raw else school_today(g.school)
-    except ValueError:
-        return school_today(g.school)
+    """?d=: unreadable → today; a date no school means (year 1, 9999) → 400."""
+    return date_arg(name) or school_today(g.school)
 
 
 def _kinds_for(role):
