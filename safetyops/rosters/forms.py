@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
+from ..converters import DB_DATE
 from ..forms_common import choices
 from .models import DAYS_RULE_LABELS, POST_KIND_LABELS, DaysRule, PostKind
 
@@ -50,8 +51,8 @@ class SettingsForm(FlaskForm):
 
 
 class GenerateForm(FlaskForm):
-    starts_on = DateField(_l("From"), validators=[DataRequired()])
-    ends_on = DateField(_l("Until"), validators=[DataRequired()])
+    starts_on = DateField(_l("From"), validators=[DataRequired(), DB_DATE])
+    ends_on = DateField(_l("Until"), validators=[DataRequired(), DB_DATE])
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -64,8 +65,8 @@ class PersonForm(FlaskForm):
 
 class UnavailabilityForm(FlaskForm):
     user_id = SelectField(_l("Person"), coerce=int)  # 0 = "—": the service says "choose a person"
-    starts_on = DateField(_l("From"), validators=[DataRequired()])
-    ends_on = DateField(_l("Until (empty: no end)"), validators=[Optional()])
+    starts_on = DateField(_l("From"), validators=[DataRequired(), DB_DATE])
+    ends_on = DateField(_l("Until (empty: no end)"), validators=[Optional(), DB_DATE])
     weekdays = MultiCheckboxField(_l("Only on these weekdays"), choices=weekday_choices(), coerce=int,
                                    validators=[Optional()])
     note = StringField(_l("Why"), validators=[Optional(), Length(max=200)])
