@@ -248,7 +248,7 @@ def status_callback():
         abort(403)
     services.handle_status(request.form)
     db.session.commit()
-    return Response("", 204)
+    return Response("", 200)
 
 
 @bp.post("/twilio/inbound")

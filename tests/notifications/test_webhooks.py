@@ -56,7 +56,7 @@ def test_signed_callback_applies_status(signed_app, client, f):
     m = _sent_message(f)
     params = {"MessageSid": m.provider_id, "MessageStatus": "delivered", "AccountSid": "AC1"}
     resp = _post(client, STATUS_URL, params, sign(STATUS_URL, params))
-    assert resp.status_code == 204
+    assert resp.status_code == 200
     db.session.expire_all()
     assert db.session.get(OutboundMessage, m.id).status == MessageStatus.DELIVERED
 
@@ -88,7 +88,7 @@ def test_replayed_and_out_of_order_callbacks(signed_app, client, f):
     delivered = {"MessageSid": m.provider_id, "MessageStatus": "delivered"}
     sent = {"MessageSid": m.provider_id, "MessageStatus": "sent"}
     for params in (delivered, delivered, sent, delivered):
-        assert _post(client, STATUS_URL, params, sign(STATUS_URL, params)).status_code == 204
+        assert _post(client, STATUS_URL, params, sign(STATUS_URL, params)).status_code == 200
     db.session.expire_all()
     row = db.session.get(OutboundMessage, m.id)
     assert row.status == MessageStatus.DELIVERED
@@ -101,7 +101,7 @@ def test_without_public_url_the_request_url_is_used(app, client, f, monkeypatch)
     params = {"MessageSid": m.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30006"}
     url = "http://localhost/messages/twilio/status"
     assert client.post("/messages/twilio/status", data=params,
-                       headers={"X-Twilio-Signature": sign(url, params)}).status_code == 204
+                       headers={"X-Twilio-Signature": sign(url, params)}).status_code == 200
     db.session.expire_all()
     assert db.session.get(OutboundMessage, m.id).status == MessageStatus.UNDELIVERED
 
@@ -110,7 +110,7 @@ def test_callback_needs_no_csrf_token_but_other_posts_do(signed_app, client, f):
     signed_app.config["WTF_CSRF_ENABLED"] = True
     m = _sent_message(f)
     params = {"MessageSid": m.provider_id, "MessageStatus": "delivered"}
-    assert _post(client, STATUS_URL, params, sign(STATUS_URL, params)).status_code == 204
+    assert _post(client, STATUS_URL, params, sign(STATUS_URL, params)).status_code == 200
 
 
 @pytest.mark.parametrize("word", ["STOP", "stop", " Stop! ", "СТОП", "стоп", "Токтот", "ТОКТО", "Тоқтат", "TOQTAT",
