@@ -24,19 +24,20 @@ def my_checks_card(user, school, role, today):
         return []
     overdue = [d for d in dues if d.status == Status.OVERDUE]
     due_now = [d for d in dues if d.status == Status.DUE]
+    versions = services.current_versions()  # once for the card's rows
     return [Card(title=_("My checks today"), url=url_for("inspections.checks"), count=len(dues),
                  urgency=90 if overdue else (70 if due_now else 40),
                  tone="danger" if overdue else ("warning" if due_now else ""),
-                 template="inspections/_card_checks.html", data={"rows": [_row(d) for d in dues[:6]]})]
+                 template="inspections/_card_checks.html",
+                 data={"rows": [_row(d, versions) for d in dues[:6]]})]
 
 
-def _row(due) -> dict:
+def _row(due, versions) -> dict:
     from flask_babel import get_locale
 
-    from . import services
     from .periods import STATUS_LABELS
 
-    version = services.current_versions().get(due.schedule.template_key)
+    version = versions.get(due.schedule.template_key)
     s = due.schedule
     place = s.asset.code if s.asset is not None else (s.zone.name if s.zone else "")
     return {"title": version.title(str(get_locale() or "ru")) if version else s.template_key, "place": place,

@@ -10,10 +10,11 @@ import hashlib
 import importlib
 import importlib.util
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -276,35 +277,78 @@ def assignees(schedule: Schedule, school, day: dt.date) -> list[User]:
     return _users_with_role(school, schedule.assignee_role)
 
 
-def falls_to(schedule: Schedule, school, user, role, day: dt.date) -> bool:
+def falls_to(schedule: Schedule, school, user, role, day: dt.date, duty: dict | None = None) -> bool:
+    """Does the check fall to this person on `day`?  `duty`: `_duty_ids(school, day)`, read once for
+    many schedules (else the roster is read for this schedule alone)."""
     if schedule.assignee_kind == AssigneeKind.PERSON:
         return schedule.assignee_user_id == user.id
     if schedule.assignee_kind == AssigneeKind.ON_DUTY:
         zone = schedule.place_zone
-        found = _on_duty(school, day, zone.id if zone else None)
+        if duty is None:
+            found = {u.id for u in _on_duty(school, day, zone.id if zone else None) or []}
+        else:
+            found = duty.get(zone.id if zone else None, set())
         if found:
-            return any(u.id == user.id for u in found)
+            return user.id in found
     return role == schedule.assignee_role
+
+
+def _duty_ids(school, day: dt.date) -> dict[int | None, set[int]]:
+    """Who is on published duty on `day`, by post zone (None: every post), in one query; empty while
+    the rosters area does not exist."""
+    try:
+        if importlib.util.find_spec("safetyops.rosters.models") is None:
+            return {}
+    except ModuleNotFoundError:
+        return {}
+    models = importlib.import_module("safetyops.rosters.models")
+    Post, Shift = models.Post, models.Shift  # noqa: N806
+    rows = db.session.execute(
+        sa.select(Post.zone_id, Shift.user_id).join(Post, Post.id == Shift.post_id)
+        .where(Shift.school_id == school.id, Shift.day == day, Shift.is_published.is_(True)))
+    found: dict[int | None, set[int]] = {None: set()}
+    for zone_id, user_id in rows:
+        found[None].add(user_id)
+        if zone_id is not None:
+            found.setdefault(zone_id, set()).add(user_id)
+    return found
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """What a due needs of its run: the id (a link) and whether it is finished."""
+
+    id: int
+    status: RunStatus
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == RunStatus.DONE
 
 
 @dataclass
 class Due:
-    """A schedule's occurrence with its computed status and the run, if any."""
+    """A schedule's occurrence with its computed status and its run (a `RunRef`), if any."""
 
     schedule: Schedule
     occurrence: Occurrence
     status: Status
-    run: Run | None = None
+    run: RunRef | None = None
     #: In the overdue view: how many periods of this schedule were missed in the window.
     missed: int = 0
 
 
-def _runs_for(school, schedule_ids, first_start: dt.date) -> dict[tuple[int, dt.date], Run]:
-    if not schedule_ids:
+def _run_refs(school, needed: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], RunRef]:
+    """The runs of exactly these (schedule, period start) pairs: four columns, no ORM objects."""
+    if not needed:
         return {}
-    rows = db.session.scalars(sa.select(Run).where(Run.school_id == school.id, Run.schedule_id.in_(schedule_ids),
-                                                   Run.period_start >= first_start))
-    return {(r.schedule_id, r.period_start): r for r in rows}
+    ids = sorted({sid for sid, _start in needed})
+    starts = sorted({start for _sid, start in needed})
+    rows = db.session.execute(
+        sa.select(Run.id, Run.schedule_id, Run.period_start, Run.status)
+        .where(Run.school_id == school.id, Run.schedule_id.in_(ids), Run.period_start.in_(starts)))
+    return {(sid, start): RunRef(rid, RunStatus(status)) for rid, sid, start, status in rows
+            if (sid, start) in needed}
 
 
 def active_schedules(school) -> list[Schedule]:
@@ -316,21 +360,86 @@ def active_schedules(school) -> list[Schedule]:
                                    .order_by(Schedule.id)))
 
 
+class _Dues:
+    """The dues of one school at one moment: the current period of every active schedule, and the
+    overdue/missed periods of the last days, each computed on first use with one narrow query of the
+    runs it needs.  One per request (`_dues`)."""
+
+    def __init__(self, school, now: dt.datetime, schedules=None):
+        self.school, self.now = school, now
+        self.today = now.astimezone(_tz(school)).date()
+        self._schedules = schedules
+        self._current: list[Due] | None = None
+        self._overdue: dict[int, list[Due]] = {}
+
+    @property
+    def schedules(self) -> list[Schedule]:
+        if self._schedules is None:
+            self._schedules = active_schedules(self.school)
+        return self._schedules
+
+    def _with_runs(self, pairs) -> list[Due]:
+        runs = _run_refs(self.school, {(s.id, o.start) for s, o in pairs})
+        result = []
+        for s, o in pairs:
+            run = runs.get((s.id, o.start))
+            result.append(Due(s, o, o.status(self.now, run is not None and run.is_done), run))
+        return result
+
+    @property
+    def current(self) -> list[Due]:
+        if self._current is None:
+            tz_name = self.school.timezone
+            self._current = self._with_runs(
+                [(s, o) for s in self.schedules if (o := current_occurrence(s, self.today, tz_name)) is not None])
+        return self._current
+
+    def overdue(self, lookback_days: int) -> list[Due]:
+        if lookback_days not in self._overdue:
+            first = self.today - dt.timedelta(days=lookback_days)
+            tz_name = self.school.timezone
+            pairs = [(s, o) for s in self.schedules for o in occurrences_between(s, first, self.today, tz_name)]
+            self._overdue[lookback_days] = [d for d in self._with_runs(pairs)
+                                            if d.status in (Status.OVERDUE, Status.MISSED)]
+        return self._overdue[lookback_days]
+
+
+def _request_now(now: dt.datetime | None) -> dt.datetime:
+    """`now`, or one clock for the whole request (so its parts agree and share `_dues`)."""
+    if now is not None:
+        return now
+    if has_request_context():
+        return g.setdefault("_inspections_now", now_utc())
+    return now_utc()
+
+
+def _dues(school, now: dt.datetime | None = None) -> _Dues:
+    """The dues of `school` at `now`, once per request (a memo on `flask.g`, forgotten whenever the
+    session writes or rolls back); outside a request, new on each call."""
+    now = _request_now(now)
+    if not has_request_context() or db.session.new or db.session.dirty or db.session.deleted:
+        return _Dues(school, now)
+    memo = g.setdefault("_inspections_dues", {})
+    key = (school.id, now)
+    if key not in memo:
+        memo[key] = _Dues(school, now)
+    return memo[key]
+
+
+def _forget_dues(session, *args) -> None:
+    if has_request_context():
+        g.pop("_inspections_dues", None)
+
+
+sa.event.listen(sa.orm.Session, "after_flush", _forget_dues)
+sa.event.listen(sa.orm.Session, "after_soft_rollback", _forget_dues)
+
+
 def current_dues(school, now: dt.datetime | None = None, schedules=None) -> list[Due]:
     """Each active schedule's occurrence for today's period (school-local)."""
-    now = now or now_utc()
-    today = now.astimezone(_tz(school)).date()
-    schedules = active_schedules(school) if schedules is None else schedules
-    occ = [(s, current_occurrence(s, today, school.timezone)) for s in schedules]
-    occ = [(s, o) for s, o in occ if o is not None]
-    if not occ:
-        return []
-    runs = _runs_for(school, [s.id for s, _o in occ], min(o.start for _s, o in occ))
-    result = []
-    for s, o in occ:
-        run = runs.get((s.id, o.start))
-        result.append(Due(s, o, o.status(now, run is not None and run.is_done), run))
-    return result
+    if schedules is not None:
+        return _Dues(school, _request_now(now), schedules).current
+    return list(_dues(school, now).current)
 
 
 def _tz(school):
@@ -341,30 +450,18 @@ def _tz(school):
 
 def my_checks(user, school, role, now: dt.datetime | None = None) -> list[Due]:
     """Checks that fall to this person in the current period, most urgent first."""
-    now = now or now_utc()
+    now = _request_now(now)
     today = now.astimezone(_tz(school)).date()
-    dues = [d for d in current_dues(school, now) if falls_to(d.schedule, school, user, role, today)]
+    dues = current_dues(school, now)
+    duty = _duty_ids(school, today) if any(d.schedule.assignee_kind == AssigneeKind.ON_DUTY for d in dues) else {}
+    dues = [d for d in dues if falls_to(d.schedule, school, user, role, today, duty)]
     order = {Status.OVERDUE: 0, Status.DUE: 1, Status.UPCOMING: 2, Status.DONE: 3, Status.MISSED: 4}
     return sorted(dues, key=lambda d: (order[d.status], d.occurrence.due_dt, d.schedule.id))
 
 
 def overdue_checks(school, now: dt.datetime | None = None, lookback_days: int = 7) -> list[Due]:
     """Overdue and missed occurrences whose period overlaps the last `lookback_days` days."""
-    now = now or now_utc()
-    today = now.astimezone(_tz(school)).date()
-    first = today - dt.timedelta(days=lookback_days)
-    schedules = [s for s in active_schedules(school)]
-    pairs = [(s, o) for s in schedules for o in occurrences_between(s, first, today, school.timezone)]
-    if not pairs:
-        return []
-    runs = _runs_for(school, list({s.id for s, _o in pairs}), min(o.start for _s, o in pairs))
-    result = []
-    for s, o in pairs:
-        run = runs.get((s.id, o.start))
-        status = o.status(now, run is not None and run.is_done)
-        if status in (Status.OVERDUE, Status.MISSED):
-            result.append(Due(s, o, status, run))
-    return result
+    return [replace(d) for d in _dues(school, now).overdue(lookback_days)]
 
 
 # --------------------------------------------------------------------------- runs
@@ -686,7 +783,7 @@ class OverdueView:
 
 def overdue_view(school, *, now: dt.datetime | None = None, zone_id=None, area=None, assignee_id=None,
                  role=None) -> OverdueView:
-    now = now or now_utc()
+    now = _request_now(now)
     today = now.astimezone(_tz(school)).date()
     checks = overdue_checks(school, now)
     versions = current_versions()
@@ -726,7 +823,7 @@ def _worst_severity(version: ChecklistVersion | None) -> str:
 
 
 def counts(school, now: dt.datetime | None = None) -> dict[str, int]:
-    now = now or now_utc()
+    now = _request_now(now)
     today = now.astimezone(_tz(school)).date()
     checks = overdue_checks(school, now)
     row = db.session.execute(
