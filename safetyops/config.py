@@ -37,7 +37,8 @@ DEFAULTS = {
     "SESSION_HOURS": 12,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     "TRUST_PROXY": 0,  # number of reverse proxies in front (ProxyFix)
-    "AUDIT_RETENTION_DAYS": 0,  # 0 = keep forever
+    # SAFETYOPS_AUDIT_RETENTION_DAYS: audit events older than this are purged nightly (3 years); 0 = keep forever.
+    "AUDIT_RETENTION_DAYS": 1096,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Secure is also set per request when it came over HTTPS (security.SessionInterface).

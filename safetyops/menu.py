@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
@@ -18,6 +19,8 @@ class MenuItem:
     endpoint: str
     perm: Perm
     order: int = 50
+    #: Instead of the role's `perm`: a check of the person (e.g. an appointment by order).
+    check: Callable[[], bool] | None = None
 
 
 MENU: list[MenuItem] = [
@@ -37,7 +40,7 @@ def menu_items():
     return [
         {"label": item.label, "url": url_for(item.endpoint)}
         for item in sorted(MENU, key=lambda i: i.order)
-        if can(item.perm)
+        if (item.check() if item.check is not None else can(item.perm))
     ]
 
 

@@ -162,6 +162,17 @@ def save_incident(actor, school, incident: RoadIncident | None, *, now: dt.datet
     return incident
 
 
+def withdraw_name_consent(actor, school, incident: RoadIncident) -> bool:
+    """The parents withdrew their consent (privacy consent register): the name goes, the incident stays.
+    Returns whether a name was removed."""
+    if not incident.student_name and not incident.has_consent:
+        return False
+    incident.student_name, incident.has_consent = "", False
+    db.session.flush()
+    record(actor, school, "incident.consent_withdrawn", incident)
+    return True
+
+
 def read_incident(actor, school, incident: RoadIncident) -> RoadIncident:
     """Every read of an incident (it may carry a student's name) is audited."""
     record(actor, school, "incident.read", incident)
