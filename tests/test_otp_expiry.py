@@ -120,7 +120,7 @@ def test_upgrade_gives_one_time_passwords_already_out_a_day(fresh_database_url, 
                     "is_enabled, session_token, created_dt) VALUES (:n, :n, 'ky', '!', :m, :e, 't', :c)"),
                     {"n": name, "m": must_change, "e": True, "c": dt.datetime(2026, 1, 1)})
         with time_machine.travel(T0, tick=False):
-            upgrade()
+            upgrade(revision="8d8142a61ee5")
         rows = dict(db.session.execute(sa.select(services.User.username, services.User.password_set_dt)).all())
         db.session.remove()
         db.engine.dispose()
