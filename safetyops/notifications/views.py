@@ -246,6 +246,8 @@ def _signed() -> bool:
 def status_callback():
     if not _signed():
         abort(403)
+    # Applied once per (MessageSid, MessageStatus) and never backwards: a replay or one of Twilio's own
+    # retries changes nothing and gets the same 200 (anything else makes Twilio retry again).
     services.handle_status(request.form)
     db.session.commit()
     return Response("", 200)
