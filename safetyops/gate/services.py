@@ -808,4 +808,27 @@ def end_shift(shift_id: int | None, now: dt.datetime | None = None) -> None:
 
 
 def shift_is_open(shift_id: int) -> bool:
-    return db.session.scalar(sa.select(GateShift.ended_dt.is_(None)).where(GateShift.id == shift_id)) is not False
+    return shift_state(shift_id) != "ended"
+
+
+def shift_state(shift_id: int) -> str:
+    """"open", "locked" (the PIN is needed) or "ended"; an unknown shift counts as ended."""
+    row = db.session.execute(sa.select(GateShift.ended_dt, GateShift.locked_dt)
+                             .where(GateShift.id == shift_id)).first()
+    if row is None or row.ended_dt is not None:
+        return "ended"
+    return "locked" if row.locked_dt is not None else "open"
+
+
+def lock_shift(user, school: School, shift_id: int, now: dt.datetime | None = None) -> None:
+    """The gate phone is locked on the server: every copy of the session cookie needs the PIN."""
+    shift = db.session.get(GateShift, shift_id)
+    if shift is not None and shift.ended_dt is None and shift.locked_dt is None:
+        shift.locked_dt = now or now_utc()
+        record(user, school, "gate.lock", shift)
+
+
+def unlock_shift(shift_id: int | None) -> None:
+    shift = db.session.get(GateShift, shift_id) if shift_id else None
+    if shift is not None:
+        shift.locked_dt = None
