@@ -77,6 +77,7 @@ AREAS = (
     "information_security",
     "ecology",
     "access_control",
+    "anti_terror",
 )
 ROLES = ("director", "deputy", "safety_officer", "teacher", "guard", "canteen", "nurse")
 SEVERITIES = ("critical", "major", "minor")
@@ -103,7 +104,9 @@ _TOP_REQUIRED = (
     "items",
 )
 _ITEM_REQUIRED = ("id", "text", "severity", "photo_on_fail")
-_ITEM_OPTIONAL = ("guidance",)
+#: `area`: this item's failure goes to another area's responsible person than the template's;
+#: `document`: the kind of document in the register the item checks (safetyops.documents).
+_ITEM_OPTIONAL = ("guidance", "area", "document")
 _APPLIES_KEYS = ("zone_kinds", "asset_types")
 _WINDOW_KEYS = ("opens", "due")
 
@@ -180,6 +183,8 @@ class Item:
     severity: str
     photo_on_fail: bool
     guidance: Texts | None = None
+    area: str | None = None
+    document: str | None = None
 
     def to_dict(self) -> dict:
         data: dict = {
@@ -190,6 +195,10 @@ class Item:
         }
         if self.guidance is not None:
             data["guidance"] = self.guidance.as_dict()
+        if self.area is not None:
+            data["area"] = self.area
+        if self.document is not None:
+            data["document"] = self.document
         return data
 
 
@@ -614,10 +623,15 @@ class _Checker:
             guidance = self.texts(keys.get("guidance"), f"{path}.guidance", GUIDANCE_MAX)
             if "guidance" in keys and guidance is None:
                 ok = False
+            area = self.choice(keys.get("area"), f"{path}.area", AREAS, "area")
+            document = self.slug(keys.get("document"), f"{path}.document")
+            if ("area" in keys and area is None) or ("document" in keys and document is None):
+                ok = False
             if item_id is None or text is None or severity is None or photo is None:
                 ok = False
                 continue
-            result.append(Item(id=item_id, text=text, severity=severity, photo_on_fail=photo, guidance=guidance))
+            result.append(Item(id=item_id, text=text, severity=severity, photo_on_fail=photo, guidance=guidance,
+                               area=area, document=document))
         return tuple(result) if ok else None
 
 

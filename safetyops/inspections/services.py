@@ -562,7 +562,8 @@ def _sync_action(actor, school, run: Run, answer: Answer, item: dict, now) -> No
     if answer.result is Result.FAIL:
         if action is None:
             open_action(actor, school, title=item["text"].get(lang) or item["text"]["ru"],
-                        severity=item["severity"], area=run.version.content["area"], zone_id=run.zone_id,
+                        severity=item["severity"], area=item.get("area") or run.version.content["area"],
+                        zone_id=run.zone_id,
                         description=answer.note, source=ActionSource.FAILED_ITEM, asset_id=run.asset_id,
                         run=run, answer=answer, photo_id=answer.photo_id, now=now)
         else:

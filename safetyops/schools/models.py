@@ -146,6 +146,7 @@ class Area(StrEnum):
     INFORMATION_SECURITY = "information_security"
     ECOLOGY = "ecology"
     ACCESS_CONTROL = "access_control"
+    ANTI_TERROR = "anti_terror"
 
 
 AREA_LABELS = {
@@ -156,6 +157,7 @@ AREA_LABELS = {
     Area.INFORMATION_SECURITY: _l("Information security"),
     Area.ECOLOGY: _l("Ecological safety"),
     Area.ACCESS_CONTROL: _l("Access control and territory"),
+    Area.ANTI_TERROR: _l("Physical security and anti-terror protection"),
 }
 
 

@@ -1,0 +1,28 @@
+"""Who may do what with the school's safety paperwork (granted at import time).
+
+Route permissions say who may open a page at all; which kinds of documents a role reads is
+in kinds.py (anti-terror data: leaders only)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ..auth.roles import SCHOOL_ROLES, Role, grant
+from .kinds import LEADERS
+
+
+class DocPerm(StrEnum):
+    VIEW = "documents.view"  # the register (only the kinds the role may read), files of those
+    MANAGE = "documents.manage"  # add, edit, upload a new version, archive
+    JOURNAL_VIEW = "documents.journal_view"  # the instruction journal (names: personal data), print it
+    JOURNAL_MANAGE = "documents.journal_manage"  # record an instruction, attach the signed scan
+    SIGN = "documents.sign"  # "I was instructed": one's own lines of the journal
+
+
+grant({
+    DocPerm.VIEW: set(Role),
+    DocPerm.MANAGE: LEADERS,
+    DocPerm.JOURNAL_VIEW: LEADERS | {Role.INSPECTOR},
+    DocPerm.JOURNAL_MANAGE: LEADERS,
+    DocPerm.SIGN: set(SCHOOL_ROLES),
+})
