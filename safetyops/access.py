@@ -62,33 +62,91 @@ class Place:
     role: Role
 
 
-def accessible_places(user) -> list[Place]:
+def own_places(user) -> list[Place]:
+    """The schools where the person holds a role (their memberships), in one query."""
+    from .schools.models import Membership
+
+    rows = db.session.scalars(sa.select(Membership).options(sa.orm.joinedload(Membership.school))
+                              .where(Membership.user_id == user.id).order_by(Membership.id))
+    return [Place(m.school, m.role) for m in rows]
+
+
+def _district_ids(user) -> list[int]:
+    return [dm.district_id for dm in user.district_memberships]
+
+
+def _district_schools(district_ids, exclude=()):
     from .schools.models import School
 
-    places = [Place(m.school, m.role) for m in user.memberships]
-    seen = {p.school.id for p in places}
-    district_ids = [dm.district_id for dm in user.district_memberships]
-    if district_ids:
-        schools = db.session.scalars(
-            sa.select(School).where(School.district_id.in_(district_ids)).order_by(School.name)
-        )
-        places += [Place(s, Role.INSPECTOR) for s in schools if s.id not in seen]
-    return places
+    q = sa.select(School).where(School.district_id.in_(district_ids))
+    if exclude:
+        q = q.where(School.id.not_in(list(exclude)))
+    return q
+
+
+def place_for(user, school_id, own: list[Place] | None = None) -> Place | None:
+    """The person's place at this school: a membership, else the inspector's at a school of their
+    district; None when they have none there.  One query per kind at most, never the district's list."""
+    own = own_places(user) if own is None else own
+    found = next((p for p in own if p.school.id == school_id), None)
+    if found is not None or not isinstance(school_id, int):
+        return found
+    district_ids = _district_ids(user)
+    if not district_ids:
+        return None
+    from .schools.models import School
+
+    school = db.session.scalar(_district_schools(district_ids).where(School.id == school_id))
+    return Place(school, Role.INSPECTOR) if school is not None else None
+
+
+def search_places(user, q: str, offset: int, limit: int) -> list[Place]:
+    """The schools of the person's districts whose name contains `q` (their own schools left out), by name:
+    one page (`offset`/`limit`) for the switcher page."""
+    from .schools.models import School
+
+    district_ids = _district_ids(user)
+    if not district_ids:
+        return []
+    stmt = _district_schools(district_ids, exclude=[p.school.id for p in own_places(user)])
+    q = q.replace("\\", "").replace("%", "").replace("_", "").strip()
+    if q:
+        # SQLite folds the case of ASCII letters only: also try the usual spellings of a Cyrillic name.
+        spellings = {q, q.lower(), q.upper(), q.capitalize(), q.title()}
+        stmt = stmt.where(sa.or_(*(School.name.ilike(f"%{v}%") for v in sorted(spellings))))
+    schools = db.session.scalars(stmt.order_by(School.name, School.id).offset(offset).limit(limit))
+    return [Place(s, Role.INSPECTOR) for s in schools]
 
 
 def load_place() -> None:
-    """Set g.school and g.role for the signed-in person (before every request)."""
+    """Set g.school and g.role for the signed-in person (before every request).
+
+    Loads the person's own memberships and the current school only: a district inspector picks
+    another school of the district on the switcher page (`auth.choose_school`), never from a list
+    of every school on each page.  `g.places` holds the memberships (and the current place);
+    `g.switch_search` is true for a person with a district."""
     g.school = None
     g.role = None
+    g.places = []
+    g.switch_search = False
     if not current_user.is_authenticated:
         return
-    places = accessible_places(current_user)
-    if not places:
-        return
+    own = own_places(current_user)
     wanted = session.get("school_id")
-    place = next((p for p in places if p.school.id == wanted), places[0])
+    place = place_for(current_user, wanted, own) if wanted is not None else None
+    district_ids = _district_ids(current_user)
+    if place is None and own:
+        place = own[0]
+    if place is None and district_ids:
+        from .schools.models import School
+
+        first = db.session.scalar(_district_schools(district_ids).order_by(School.name, School.id).limit(1))
+        place = Place(first, Role.INSPECTOR) if first is not None else None
+    if place is None:
+        return
     g.school, g.role = place.school, place.role
-    g.places = places
+    g.places = own if place in own else [*own, place]
+    g.switch_search = bool(district_ids)
 
 
 def enforce() -> object | None:

@@ -41,6 +41,7 @@ MATRIX: dict[str, object] = {
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "auth.switch_school": SIGNED_IN,
+    "auth.choose_school": SIGNED_IN,
     "dashboard.home": ALL,
     "dashboard.healthz": PUBLIC,
     "dashboard.favicon": PUBLIC,

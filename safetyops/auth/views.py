@@ -132,9 +132,25 @@ def set_language():
 @bp.route("/school", methods=["POST"])
 @signed_in
 def switch_school():
-    from ..access import accessible_places
+    from ..access import place_for
 
     wanted = request.form.get("school_id", type=int)
-    if any(p.school.id == wanted for p in accessible_places(current_user)):
+    if place_for(current_user, wanted) is not None:
         session["school_id"] = wanted
     return redirect(url_for("dashboard.home"))
+
+
+@bp.get("/school/switch")
+@signed_in
+def choose_school():
+    """Find a school to work in: the person's own schools, and the schools of their district by name
+    (a page at a time: a district may have hundreds, a country thousands)."""
+    from flask import g
+
+    from ..access import search_places
+    from ..paging import Page, page_arg
+
+    page = page_arg()
+    q = request.args.get("q", "").strip()[:100]
+    found = Page(page, search_places(current_user, q, page.offset, page.fetch)) if g.switch_search else None
+    return render_template("auth/switch_school.html", own=g.places, found=found, q=q)
