@@ -171,8 +171,15 @@ def _members(school: School, roles) -> list[User]:
 
 def duty_admins(school: School, day: dt.date) -> list[User]:
     """Today's duty administrator from the roster if there is one, else the deputies, else the director."""
-    return on_duty(school, day, post_kind="duty_admin") or _members(school, [Role.DEPUTY]) or \
-        _members(school, [Role.DIRECTOR])
+    if importlib.util.find_spec("safetyops.rosters") and importlib.util.find_spec("safetyops.rosters.services"):
+        rosters = importlib.import_module("safetyops.rosters.services")
+        try:
+            people = rosters.on_duty(school, day, post_kind="duty_admin")
+        except (TypeError, ValueError, LookupError):
+            people = []
+        if people:
+            return list(people)
+    return _members(school, [Role.DEPUTY]) or _members(school, [Role.DIRECTOR])
 
 
 def directors(school: School) -> list[User]:
