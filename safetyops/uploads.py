@@ -61,23 +61,24 @@ def has_upload(storage) -> bool:
     return storage is not None and bool(getattr(storage, "filename", ""))
 
 
-def read_limited(upload, field: str = "photo") -> bytes:
+def read_limited(upload, field: str = "photo", max_bytes: int = MAX_BYTES) -> bytes:
     """The upload's bytes (a FileStorage, a file object or bytes), refused when empty or too large."""
     if isinstance(upload, bytes | bytearray):
-        raw = bytes(upload[: MAX_BYTES + 1])
+        raw = bytes(upload[: max_bytes + 1])
     else:
         stream = getattr(upload, "stream", upload)
-        raw = stream.read(MAX_BYTES + 1)
+        raw = stream.read(max_bytes + 1)
     if not raw:
         raise ServiceError(EMPTY, field)
-    if len(raw) > MAX_BYTES:
+    if len(raw) > max_bytes:
         raise ServiceError(TOO_LARGE, field)
     return raw
 
 
-def clean_image(upload, *, field: str = "photo", max_side: int = MAX_SIDE, quality: int = 82) -> CleanImage:
+def clean_image(upload, *, field: str = "photo", max_side: int = MAX_SIDE, quality: int = 82,
+                max_bytes: int = MAX_BYTES) -> CleanImage:
     """Check and re-encode an uploaded photo; raise ServiceError(message, field) when it is refused."""
-    raw = read_limited(upload, field)
+    raw = read_limited(upload, field, max_bytes)
     try:
         img = Image.open(io.BytesIO(raw), formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -112,6 +112,8 @@ WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Fr
 def approved_schedule(school) -> MealSchedule | None:
     return db.session.scalar(sa.select(MealSchedule).where(MealSchedule.school_id == school.id,
                                                            MealSchedule.status == ScheduleStatus.APPROVED)
+                             .options(sa.orm.selectinload(MealSchedule.sittings).selectinload(Sitting.school_class)
+                                      .selectinload(SchoolClass.homeroom))
                              .order_by(MealSchedule.approved_dt.desc()).limit(1))
 
 

@@ -33,7 +33,7 @@ has_upload = uploads.has_upload
 
 def save_photo(actor, school, storage, field: str = "photo") -> Photo:
     """Check, clean and store an uploaded photo (safetyops.uploads); raise ServiceError with a clear message."""
-    clean = uploads.clean_image(storage, field=field, max_side=MAX_SIDE)
+    clean = uploads.clean_image(storage, field=field, max_side=MAX_SIDE, max_bytes=MAX_BYTES)
     data, width, height = clean.data, clean.width, clean.height
     name = f"{uuid.uuid4().hex}.jpg"
     folder = photo_dir(school.id)
