@@ -218,7 +218,8 @@ def test_upload_routine_limits_are_explicit():
 
 
 @pytest.mark.parametrize("payload,why", [
-    (b"", "empty"), (b"<html><script>alert(1)</script></html>", "not a photo"), (b"\xff\xd8\xff\xe0broken", "not a photo"),
+    (b"", "empty"), (b"<html><script>alert(1)</script></html>", "not a photo"),
+    (b"\xff\xd8\xff\xe0broken", "not a photo"),
     ("tiff", "not a photo"), ("bmp", "not a photo"), ("pdf", "not a photo"), ("big", "too large"),
 ])
 def test_upload_routine_refuses(payload, why):
