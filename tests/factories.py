@@ -262,3 +262,95 @@ class Factories:
         db.session.add(s)
         db.session.flush()
         return s
+
+    # --- a school with N of everything (statement-count tests, tests/test_statement_counts.py) ---------
+
+    def populate(self, n: int, school=None, now=None) -> dict:
+        """A school with one person of each role and `n` of each listed thing: staff, zones, schools of
+        its district, gate entries (on site, signed out, late staff, watchlist hits), checklist schedules
+        (one of each kind and `n` more, each with its past runs) and open deficiencies, drills with class
+        reports, classes, road incidents, duty shifts, outbound messages and canteen sittings.
+
+        Returns the people by role, the school, an in-progress run and the day the gate entries are on."""
+        from safetyops.auth.roles import SCHOOL_ROLES
+        from safetyops.drills.models import ClassReport
+        from safetyops.gate.models import EntryKind
+        from safetyops.inspections import services as insp
+        from safetyops.inspections.models import AssigneeKind, Run, RunStatus
+        from safetyops.inspections.periods import previous_start
+        from safetyops.notifications.models import MessageStatus, OutboundMessage
+        from safetyops.time import now_utc, school_today, zone
+
+        school = school or self.school(district=self.district())
+        now = now or now_utc()
+        today = school_today(school)
+        people = {r.value: self.user(r.value, school) for r in SCHOOL_ROLES}
+        people["inspector"] = self.user("inspector", school)
+        staff = [self.user("teacher", school, phone=f"+99655{next(_seq) % 10**7:07d}") for _ in range(n)]
+        for _ in range(n):  # the district inspector's schools
+            self.school(district=school.district)
+        guard, director = people["guard"], people["director"]
+        # gate: all within the last hour
+        base = now - dt.timedelta(minutes=50)
+        watch = self.watch(school, name="Сидоров Пётр")
+        for i in range(n):
+            at = base + dt.timedelta(seconds=10 * i)
+            self.gate_entry(school, name=f"Visitor {i}", in_dt=at, guard=guard, host_id=staff[i].id,
+                            purpose="meeting")
+            self.gate_entry(school, name=f"Parent {i}", kind=EntryKind.PARENT, in_dt=at, guard=guard,
+                            out_dt=at + dt.timedelta(minutes=5), out_guard_id=guard.id)
+            self.gate_entry(school, name=f"Late {i}", kind=EntryKind.STAFF_LATE, in_dt=at, guard=guard)
+            self.gate_entry(school, name="Сидоров Пётр", in_dt=at, guard=guard, watchlist_id=watch.id,
+                            out_dt=at, is_refused=True)
+        for _ in range(max(1, n // 5)):
+            self.checkpoint(school)
+        # inspections: one schedule of each kind and n more, started a few weeks ago, each with its past runs
+        self.appointment(school, people["safety_officer"])
+        starts = today - dt.timedelta(days=40)
+        templates = ["fire_daily_walk", "extinguisher_monthly", "lab_waste_weekly", "documents_quarterly",
+                     "territory_daily_guard"]
+        open_run = None
+        for i in range(n + len(templates)):
+            kw = {"starts_on": starts}
+            if i % 3 == 1:
+                kw["assignee_kind"] = AssigneeKind.ON_DUTY
+            if i % 3 == 2:
+                kw.update(assignee_kind=AssigneeKind.PERSON, assignee_user_id=staff[i % n].id)
+            sched = self.schedule(templates[i % len(templates)], school, **kw)
+            version = insp.ensure_templates()[sched.template_key]
+            start = previous_start(sched.frequency, today)
+            for _ in range(3):  # three past periods done
+                db.session.add(Run(school_id=school.id, schedule_id=sched.id, period_start=start,
+                                   version_id=version.id, zone_id=sched.zone_id, asset_id=sched.asset_id,
+                                   status=RunStatus.DONE, started_by_id=staff[i % n].id,
+                                   finished_by_id=staff[i % n].id,
+                                   started_dt=now - dt.timedelta(days=1), finished_dt=now - dt.timedelta(days=1)))
+                start = previous_start(sched.frequency, start)
+            if open_run is None and sched.template_key == "fire_daily_walk":
+                open_run = insp.start_run(people["teacher"], school, sched, now=now)
+                for item in version.items[:3]:
+                    insp.tick(people["teacher"], school, open_run, item_id=item["id"], result="pass", now=now)
+            insp.open_action(director, school, title=f"Deficiency {i}", severity=("critical", "major", "minor")[i % 3],
+                             area="fire_safety", zone_id=self.zone(school).id, now=now)
+        db.session.flush()
+        # drills, classes, incidents
+        classes = [self.school_class(school, homeroom=staff[i]) for i in range(n)]
+        for i in range(n):
+            d = self.drill(school, ended=True, started_dt=now - dt.timedelta(days=3 + i))
+            db.session.add(ClassReport(school_id=school.id, drill_id=d.id, class_id=classes[i].id,
+                                       reporter_id=staff[i].id, on_register=25, present=24, evacuated=24,
+                                       first_dt=d.started_dt + dt.timedelta(seconds=100 + i)))
+            self.road_incident(school, occurred_dt=now - dt.timedelta(days=2 + i), klass=classes[i],
+                               name=f"Student {i}")
+        # rosters: n posts with a shift today each; canteen sittings
+        for i in range(n):
+            self.shift(self.post(school), staff[i], today, school=school)
+            self.sitting(school, classes[i], weekday=i % 5)
+        # outbound messages
+        for i in range(n):
+            db.session.add(OutboundMessage(school_id=school.id, user_id=staff[i].id, kind="bench.test",
+                                           idempotency_key=f"populate-{school.id}-{i}", to_phone=staff[i].phone or "",
+                                           body=f"Message {i}", status=MessageStatus.SENT, created_dt=now))
+        db.session.flush()
+        gate_day = base.astimezone(zone(school.timezone)).date()
+        return {"school": school, "people": people, "run": open_run, "gate_day": gate_day}

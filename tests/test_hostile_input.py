@@ -337,3 +337,18 @@ def test_replayed_status_callback_changes_nothing(app, client, f, monkeypatch, s
         resp = _post(client, STATUS_URL, params, sign(STATUS_URL, params))
         assert resp.status_code == 200
     assert _snapshot(message.id) == before
+
+
+# --- the gate phone's device cookie: chosen by whoever holds the phone -------------------------------------------
+
+
+@pytest.mark.parametrize("device", ['"a\\000b"', "D" * 300, "ok-but-<b>"])
+def test_a_hostile_device_cookie_does_not_break_sign_in(client, f, device):
+    from safetyops.gate.models import GateShift
+    from tests.factories import PASSWORD
+
+    f.user("guard", username="guard_dev")
+    client.set_cookie("gate_device", device, domain="localhost")
+    resp = client.submit("/login", {"login": "guard_dev", "password": PASSWORD}, page="/login")
+    assert resp.status_code in (302, 400)
+    assert all(len(s.device_id) <= 40 and "\x00" not in s.device_id for s in db.session.scalars(sa.select(GateShift)))

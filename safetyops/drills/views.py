@@ -162,7 +162,8 @@ def index():
     start = services.school_year_start(today)
     plans, held, rows = _year_rows(g.school, start)
     past = services.past_drills(g.school, limit=12)
-    times = [(d, services.drill_seconds(d)) for d in past]
+    seconds = services.drills_seconds(past)
+    times = [(d, seconds[d.id]) for d in past]
     evac_rows = [(f"{format_date(d.started_dt, 'd.MM')} {str(DRILL_KIND_LABELS[d.kind])[:12]}", s,
                   d.target_seconds) for d, s in reversed(times)]
     evac_svg = charts.evacuation_chart(evac_rows, _("Evacuation time of each drill against the target"))
