@@ -50,7 +50,7 @@ def finish(response: Response) -> Response:
     if response.status_code >= 400:
         db.session.rollback()
         return response
-    action = _declared_read()
+    action = _declared_read() if response.status_code < 300 else None  # a redirect showed nothing
     if action is not None:
         reads = g.pop("_audit_reads", None) or [(None, "")]
         school = getattr(g, "school", None)
@@ -63,6 +63,14 @@ def finish(response: Response) -> Response:
 def _teardown(exc) -> None:
     if exc is not None:
         db.session.rollback()
+
+
+def release() -> None:
+    """End the request's transaction before slow work that needs none (hashing a password or a PIN).
+
+    What the request did so far is committed: call it only where that is the request's own
+    complete first step (a read, a counter), never between two halves of one change."""
+    db.session.commit()
 
 
 # --- one service call, undone alone on ServiceError -----------------------------------------------------

@@ -18,13 +18,13 @@ from ..auth.models import User
 from ..auth.roles import Role, has_perm
 from ..converters import date_arg, int_arg
 from ..dashboard.cards import Card, provider
-from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import school_today
+from ..uow import personal_data, step
 from . import services
 from .forms import DutyForm, SettingsForm, SittingForm
 from .models import SCHEDULE_STATUS_LABELS, Sitting
@@ -142,18 +142,14 @@ def sitting_edit(sitting_id):
             weekday = int_arg("weekday", lo=0, hi=6)
             form.weekdays.data = [0, 1, 2, 3, 4] if weekday is None else [weekday]
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():  # a refusal undoes only this attempt
-                new = services.save_sitting(current_user, g.school, sitting, class_id=form.class_id.data,
-                                            weekdays=[w for w in form.weekdays.data if w is not None],
-                                            starts=form.starts.data, ends=form.ends.data)
-        except ServiceError as err:
-            form.class_id.choices = _sitting_form(None).class_id.choices
-            err.attach(form)
-        else:
-            db.session.commit()
+        with step(form) as done:
+            new = services.save_sitting(current_user, g.school, sitting, class_id=form.class_id.data,
+                                        weekdays=[w for w in form.weekdays.data if w is not None],
+                                        starts=form.starts.data, ends=form.ends.data)
+        if done:
             flash(_("Saved in the draft. The director approves the schedule."), "success")
             return redirect(url_for("canteen.schedule", draft=1, weekday=new[0].weekday))
+        form.class_id.choices = _sitting_form(None).class_id.choices
     return render_template("canteen/sitting_form.html", form=form, sitting=sitting, weekdays=services.WEEKDAYS)
 
 
@@ -163,7 +159,6 @@ def sitting_delete(sitting_id):
     sitting = get_or_404(Sitting, sitting_id)
     weekday = sitting.weekday
     services.delete_sitting(current_user, g.school, sitting)
-    db.session.commit()
     flash(_("Removed from the draft."), "success")
     return redirect(url_for("canteen.schedule", draft=1, weekday=weekday))
 
@@ -171,13 +166,10 @@ def sitting_delete(sitting_id):
 @bp.post("/canteen/schedule/approve")
 @requires(CanPerm.APPROVE)
 def approve():
-    try:
-        with db.session.begin_nested():  # a refusal undoes only this attempt
-            services.approve(current_user, g.school)
-    except ServiceError as err:
-        flash(str(err.message), "error")
+    with step() as done:
+        services.approve(current_user, g.school)
+    if not done:
         return redirect(url_for("canteen.schedule", draft=1))
-    db.session.commit()
     flash(_("Schedule approved: teachers now see their classes' meal times."), "success")
     return redirect(url_for("canteen.schedule"))
 
@@ -186,7 +178,6 @@ def approve():
 @requires(CanPerm.EDIT)
 def discard():
     services.discard_draft(current_user, g.school)
-    db.session.commit()
     flash(_("Draft discarded."), "success")
     return redirect(url_for("canteen.schedule"))
 
@@ -197,14 +188,11 @@ def settings():
     conf = services.settings(g.school)
     form = SettingsForm(obj=conf)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             with db.session.begin_nested():  # a refusal undoes only this attempt
                 services.save_settings(current_user, g.school, capacity=form.capacity.data,
                                        day_starts=form.day_starts.data, day_ends=form.day_ends.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("canteen.schedule"))
     return render_template("canteen/settings.html", form=form)
@@ -228,13 +216,10 @@ def duty():
     if request.method == "GET":
         form.day.data = today
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             with db.session.begin_nested():  # a refusal undoes only this attempt
                 services.assign_duty(current_user, g.school, day=form.day.data, user_id=form.user_id.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("canteen.duty"))
     days = [today + dt.timedelta(days=i) for i in range(14)]
@@ -265,13 +250,11 @@ def sanitary():
             note = request.form.get(f"note-{item.id}", "").strip()
             if answer in ("ok", "fail"):
                 typed[item.id] = (answer == "ok", note)
-        try:
-            with db.session.begin_nested():  # a refusal undoes only this attempt
-                _check, failed = services.save_sanitary(current_user, g.school, day, typed, lang)
-        except ServiceError as err:
-            errors[err.field or ""] = str(err.message)
+        with step(flash_category=None) as done:
+            _check, failed = services.save_sanitary(current_user, g.school, day, typed, lang)
+        if not done:
+            errors[done.error.field or ""] = str(done.error.message)
         else:
-            db.session.commit()
             if failed:
                 flash(_("Saved. Problems found: %(n)s — tell the director.", n=len(failed)), "warning")
             else:
@@ -311,19 +294,17 @@ def tally():
                     values[k] = int(v or 0)
                 except ValueError:
                     values[k] = -1
-            try:
-                with db.session.begin_nested():
-                    services.save_tally(current_user, g.school, class_id=klass.id, day=day, **values)
-            except ServiceError as err:
-                errors[klass.id] = {err.field or "served": str(err.message)}
-            else:
+            with step(flash_category=None) as done:
+                services.save_tally(current_user, g.school, class_id=klass.id, day=day, **values)
+            if done:
                 saved += 1
+            else:
+                errors[klass.id] = {done.error.field or "served": str(done.error.message)}
         if errors:
             attempt.rollback()
             flash(_("Nothing was saved: correct the marked classes."), "error")
         else:
             attempt.commit()
-            db.session.commit()
             flash(ngettext_saved(saved), "success")
             return redirect(url_for("canteen.tally", day=day.isoformat()))
     existing = services.tallies_on(g.school, day)
@@ -366,6 +347,7 @@ def tally_month():
 
 @bp.get("/canteen/tally/month.xlsx")
 @requires(CanPerm.ACCOUNTS)
+@personal_data("canteen.tally_export")
 def tally_export():
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -738,14 +738,15 @@ def day_counts(school: School, day: dt.date, now: dt.datetime | None = None) -> 
 # --- shared gate phone: PIN and shifts -----------------------------------------------------------------
 
 
-def set_pin(actor, school: School, pin: str) -> None:
-    """The guard's PIN.  Hashed first: call it with no transaction open (the view ends its read)."""
+def set_pin(actor, school: School, pin: str, pin_hash: str | None = None) -> None:
+    """The guard's PIN.  Pass `pin_hash=hash_password(pin)` made with no transaction open (the view
+    hashes before it begins its write), or it is hashed here."""
     pin = (pin or "").strip()
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise ServiceError(_l("The PIN is 4 to 8 digits."), "pin")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise ServiceError(_l("This PIN is too easy to guess."), "pin")
-    pin_hash = hash_password(pin)
+    pin_hash = pin_hash or hash_password(pin)
     row = db.session.scalar(sa.select(GatePin).where(GatePin.school_id == school.id, GatePin.user_id == actor.id))
     if row is None:
         row = GatePin(school_id=school.id, user_id=actor.id, pin_hash="")

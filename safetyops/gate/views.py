@@ -38,9 +38,9 @@ from ..menu import add as add_menu
 from ..paging import Page, page_arg
 from ..schools.models import Zone
 from ..schools.services import staff_query
-from ..security import verify_password
+from ..security import hash_password, verify_password
 from ..time import school_today
-from ..uow import audit_read, personal_data
+from ..uow import audit_read, personal_data, release, step
 from . import services
 from .forms import (
     CheckpointForm,
@@ -158,7 +158,6 @@ def _on_login(sender, user, **extra):
     if membership is None:
         return
     shift = services.start_shift(membership.school, user, device)
-    db.session.commit()
     session["gate_shift"] = shift.id
 
 
@@ -176,12 +175,10 @@ def lock():
         # goes on under a new token (for a guard, with a shift on this phone that holds the lock).
         user.end_all_sessions()
         record(user, g.school, "gate.lock.new_session", user)
-        db.session.commit()
         login_user(user, remember=False)
         shift_id = session.get("gate_shift")
     if shift_id:
         services.lock_shift(user, g.school, shift_id)
-        db.session.commit()
     session["gate_locked"] = True
     return redirect(url_for("gate.locked"))
 
@@ -207,18 +204,16 @@ def unlock():
     has_pin = services.has_pin(current_user, g.school)
     if form.validate_on_submit():
         stored = services.unlock_hash(current_user, g.school)
-        db.session.commit()  # end the read: the PIN is checked with no transaction open
+        release()  # the PIN is checked with no transaction open
         ok = verify_password(stored, form.secret.data or "")
         result = services.finish_unlock(current_user, g.school, ok)
         if result:
             services.unlock_shift(session.get("gate_shift"))
-        db.session.commit()
         if result:
             session.pop("gate_locked", None)
             return redirect(url_for("gate.index"))
         if result is None:
             services.end_shift(session.get("gate_shift"))
-            db.session.commit()
             logout_user()
             session.clear()
             flash(_("Too many wrong PINs. Sign in with your password."), "error")
@@ -235,7 +230,6 @@ def switch_guard():
     """Another guard takes the phone: this session ends here (not on the guard's other devices)."""
     services.end_shift(session.get("gate_shift"))
     record(current_user, g.school, "gate.shift.switch", current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login", next=url_for("gate.index")))
@@ -246,14 +240,11 @@ def switch_guard():
 def pin():
     form = PinForm()
     if form.validate_on_submit():
-        db.session.commit()  # end the read: the PIN is hashed with no transaction open
-        try:
-            services.set_pin(current_user, g.school, form.pin.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        release()  # the PIN is hashed with no transaction open
+        pin_hash = hash_password((form.pin.data or "").strip())
+        with step(form) as done:
+            services.set_pin(current_user, g.school, form.pin.data, pin_hash=pin_hash)
+        if done:
             flash(_("PIN saved. It unlocks the gate phone for you."), "success")
             return redirect(url_for("gate.index"))
     return _render("gate/pin.html", form=form)
@@ -301,7 +292,6 @@ def new():
             if src not in services.recent_visitors(g.school, src.name, limit=50):
                 abort(404)  # only a recent visitor's entry is offered for a repeat visit
             record(current_user, g.school, "gate.entry.read", src, detail="repeat")
-            db.session.commit()
             form.kind.data = src.kind.value
             form.name.data, form.doc_type.data, form.doc_last4.data = src.name, src.doc_type.value, src.doc_last4
             form.purpose.data, form.vehicle_plate.data = src.purpose, src.vehicle_plate
@@ -311,19 +301,15 @@ def new():
             form.kind.data = request.args["kind"]
     refused = False
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             entry, created = services.log_entry(
                 current_user, g.school, client_id=form.client_id.data, kind=form.kind.data, name=form.name.data,
                 doc_type=form.doc_type.data, doc_last4=form.doc_last4.data, phone=form.phone.e164,
                 purpose=form.purpose.data, host_id=form.host_id.data or None, vehicle_plate=form.vehicle_plate.data,
                 in_time=form.in_time.data, has_photo_consent=form.has_photo_consent.data,
                 photo=form.photo.data or None)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-            refused = True
-        else:
-            db.session.commit()
+        refused = not done
+        if done:
             if entry.watchlist_id:
                 return redirect(url_for("gate.entry", entry_id=entry.id))
             if created:
@@ -336,19 +322,18 @@ def new():
     recent = [e for e in recent if e.name_key not in on_site_keys]
     if recent:
         record(current_user, g.school, "gate.read_recent", detail=f"n={len(recent)}")
-        db.session.commit()
     return _render("gate/new.html", form=form, recent=recent, watch=watch), 422 if refused else 200
 
 
 @bp.get("/suggest")
 @requires(GatePerm.LOG)
+@personal_data("gate.suggest")
 def suggest():
     """Recent visitors whose name starts like what the guard typed, and whether the name is on the watchlist."""
     q = request.args.get("q", "").strip()[:100]
     items = services.recent_visitors(g.school, q, limit=8) if len(q) >= 2 else []
     watch = services.match_watchlist(g.school, q) if len(q) >= 3 else None
-    record(current_user, g.school, "gate.suggest", detail=f"q={q[:40]} n={len(items)}")
-    db.session.commit()
+    audit_read(detail=f"q={q[:40]} n={len(items)}")
     return jsonify({
         "items": [{"id": e.id, "name": e.name, "kind": e.kind.value, "doc_type": e.doc_type.value,
                    "doc_last4": e.doc_last4 or "", "purpose": e.purpose, "host_id": e.host_id or 0,
@@ -367,10 +352,10 @@ def _load_entry(entry_id) -> GateEntry:
 
 @bp.get("/entries/<int:entry_id>")
 @requires(ENTRY_READ)
+@personal_data("gate.entry.read")
 def entry(entry_id):
     e = _load_entry(entry_id)
-    record(current_user, g.school, "gate.entry.read", e)
-    db.session.commit()
+    audit_read(e)
     return _render("gate/entry.html", e=e, form=_form_region(SignOutForm()))
 
 
@@ -389,13 +374,10 @@ def sign_out(entry_id):
     if not form.validate_on_submit():
         flash(_("Check the time out."), "error")
         return redirect(url_for("gate.entry", entry_id=e.id))
-    try:
+    with step() as done:
         changed = services.sign_out(current_user, g.school, e, out_time=form.out_time.data)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not done:
         return redirect(url_for("gate.entry", entry_id=e.id))
-    db.session.commit()
     flash(_("Signed out: %(name)s.", name=e.name) if changed else _("Already signed out."),
           "success" if changed else "info")
     return _back()
@@ -408,7 +390,6 @@ def refuse(entry_id):
     if not ScanForm().validate_on_submit():
         abort(400)
     changed = services.sign_out(current_user, g.school, e, refused=True)
-    db.session.commit()
     flash(_("Recorded: not let in.") if changed else _("Already signed out."), "info")
     return redirect(url_for("gate.index"))
 
@@ -420,26 +401,25 @@ def stay(entry_id):
     if not ScanForm().validate_on_submit():
         abort(400)
     services.confirm_stay(current_user, g.school, e)
-    db.session.commit()
     return _back("gate.closing")
 
 
 @bp.get("/closing")
 @requires(GatePerm.LOG)
+@personal_data("gate.read_on_site")
 def closing():
     on_site = services.on_site_now(g.school)
-    record(current_user, g.school, "gate.read_on_site", detail=f"closing n={len(on_site)}")
-    db.session.commit()
+    audit_read(detail=f"closing n={len(on_site)}")
     return _render("gate/closing.html", on_site=on_site, now=_now(), form=ScanForm(),
                    settings=services.settings_for(g.school))
 
 
 @bp.get("/photos/<int:gate_photo_id>")
 @requires(ENTRY_READ)
+@personal_data("gate.photo.read")
 def photo(gate_photo_id):
     p = get_or_404(GatePhoto, gate_photo_id)
-    record(current_user, g.school, "gate.photo.read", p)
-    db.session.commit()
+    audit_read(p)
     resp = Response(p.data, mimetype=p.content_type)
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -492,6 +472,7 @@ def report():
 
 @bp.get("/report/journal.pdf")
 @requires(GatePerm.REPORT)
+@personal_data("gate.journal_pdf")
 def journal_pdf():
     from .journal import FontMissing
     from .journal import journal_pdf as build
@@ -504,8 +485,7 @@ def journal_pdf():
         current_app.logger.error("gate journal: %s", err)
         flash(_("The PDF font is not installed on the server (DejaVuSans). Ask the administrator."), "error")
         return redirect(url_for("gate.report", day=day.isoformat()))
-    record(current_user, g.school, "gate.journal_pdf", detail=f"day={day} n={len(rows)}")
-    db.session.commit()
+    audit_read(detail=f"day={day} n={len(rows)}")
     resp = Response(data, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="gate-journal-{day.isoformat()}.pdf"'
     return resp
@@ -524,11 +504,11 @@ def counts():
 
 @bp.get("/watchlist")
 @requires(GatePerm.WATCHLIST_VIEW)
+@personal_data("gate.watch.read_list")
 def watchlist():
     rows = list(db.session.scalars(scoped(WatchlistEntry).where(WatchlistEntry.is_active.is_(True))
                                    .order_by(WatchlistEntry.name)))
-    record(current_user, g.school, "gate.watch.read_list", detail=f"n={len(rows)}")
-    db.session.commit()
+    audit_read(detail=f"n={len(rows)}")
     return _render("gate/watchlist.html", rows=rows, form=ScanForm())
 
 
@@ -537,17 +517,13 @@ def watchlist():
 def watch_new():
     form = WatchForm()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.add_watch(current_user, g.school, name=form.name.data, reason=form.reason.data,
                                doc_last4=form.doc_last4.data, note=form.note.data, photo=form.photo.data or None)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
+        if not done:
             return _render("gate/watch_form.html", form=form), 422
-        else:
-            db.session.commit()
-            flash(_("Added to the watchlist."), "success")
-            return redirect(url_for("gate.watchlist"))
+        flash(_("Added to the watchlist."), "success")
+        return redirect(url_for("gate.watchlist"))
     return _render("gate/watch_form.html", form=form)
 
 
@@ -558,7 +534,6 @@ def watch_remove(watch_id):
     if not ScanForm().validate_on_submit():
         abort(400)
     services.remove_watch(current_user, g.school, w)
-    db.session.commit()
     flash(_("Removed from the watchlist."), "success")
     return redirect(url_for("gate.watchlist"))
 
@@ -581,15 +556,11 @@ def rounds():
 def scan_code():
     form = CodeForm()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             cp = services.checkpoint_by_code(g.school, form.code.data)
             _scan, created = services.record_scan(current_user, g.school, cp, method="code",
                                                   client_id=form.client_id.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Checkpoint %(name)s: done.", name=cp.name) if created else _("Already recorded."), "success")
             return redirect(url_for("gate.rounds"))
     night = services.current_night(g.school)
@@ -610,7 +581,6 @@ def checkpoint_scan(cp_code):
         form.client_id.data = secrets.token_hex(16)
     elif form.validate_on_submit():
         _scan, created = services.record_scan(current_user, g.school, cp, method="qr", client_id=form.client_id.data)
-        db.session.commit()
         flash(_("Checkpoint %(name)s: done.", name=cp.name) if created else _("Already recorded."), "success")
         return redirect(url_for("gate.rounds"))
     return _render("gate/scan.html", cp=cp, form=form)
@@ -623,13 +593,9 @@ def checkpoints():
     zones = db.session.scalars(scoped(Zone).where(Zone.is_active.is_(True)).order_by(Zone.name))
     form.zone_id.choices = choices([(0, _("— no zone —"))] + [(z.id, z.name) for z in zones])
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.add_checkpoint(current_user, g.school, name=form.name.data, zone_id=form.zone_id.data or None)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Checkpoint added."), "success")
             return redirect(url_for("gate.checkpoints"))
     rows = services.active_checkpoints(g.school)
@@ -665,10 +631,8 @@ def settings():
         form.populate_obj(row)
         row.round_times = ", ".join(t.strftime("%H:%M") for t in services.parse_round_times(form.round_times.data))
         record(current_user, g.school, "gate.settings.update", row)
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("gate.index"))
-    db.session.commit()
     return _render("gate/settings.html", form=form)
 
 

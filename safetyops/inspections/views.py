@@ -17,13 +17,13 @@ from ..audit.services import record
 from ..auth.models import User
 from ..auth.roles import Role
 from ..converters import int_arg
-from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
 from ..schools.models import AREA_LABELS, Area, Membership, Zone
 from ..time import now_utc, school_today
+from ..uow import audit_read, personal_data, step
 from . import cards as _cards  # noqa: F401 - registers the home-page cards
 from . import exports, photos, services
 from .forms import ActionStatusForm, AnswerForm, AssetForm, AssignForm, CommentForm, HazardForm, ScheduleForm
@@ -115,13 +115,10 @@ def checks():
 @requires(InspPerm.RUN)
 def start(schedule_id):
     schedule = get_or_404(Schedule, schedule_id)
-    try:
+    with step() as done:
         run = services.start_run(current_user, g.school, schedule)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not done:
         return redirect(url_for("inspections.checks"))
-    db.session.commit()
     return redirect(url_for("inspections.run", run_id=run.id))
 
 
@@ -137,13 +134,10 @@ def qr(asset_token):
     if not open_dues:
         flash(_("No check of this equipment is due now."), "success")
         return redirect(url_for("inspections.asset", asset_id=asset.id))
-    try:
+    with step() as done:
         run = services.start_run(current_user, g.school, open_dues[0].schedule, qr=True)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not done:
         return redirect(url_for("inspections.asset", asset_id=asset.id))
-    db.session.commit()
     flash(_("QR verified: you are at %(code)s.", code=asset.code), "success")
     return redirect(url_for("inspections.run", run_id=run.id))
 
@@ -172,7 +166,7 @@ def answer(run_id):
     item_id = (request.form.get("item_id") or "").strip()
     result = (request.form.get("result") or "").strip()
     upload = request.files.get("photo")
-    try:
+    with step(flash_category=None) as saved:
         if not form.validate_on_submit():
             raise services.Refused(_("Unknown item."), "item_id", status=400 if not item_id else 422)
         photo = photos.save_photo(current_user, g.school, upload) if photos.has_upload(upload) else None
@@ -183,8 +177,8 @@ def answer(run_id):
             ans = services.add_answer_photo(current_user, g.school, run, item_id, photo)
         else:
             raise services.Refused(_("Choose Pass, Fail or N/A."), "result")
-    except ServiceError as err:
-        db.session.rollback()
+    if not saved:
+        err = saved.error
         status = getattr(err, "status", 422)
         if _wants_json():
             return jsonify({"ok": False, "message": str(err.message), "field": err.field, "item_id": item_id}), status
@@ -192,7 +186,6 @@ def answer(run_id):
         ctx = _run_context(run, errors={item_id: str(err.message)},
                            typed={item_id: {"note": form.note.data or "", "result": result}})
         return render_template("inspections/run.html", **ctx), status
-    db.session.commit()
     db.session.refresh(run)
     done, total = services.run_progress(run)
     if _wants_json():
@@ -206,19 +199,17 @@ def answer(run_id):
 @requires(InspPerm.RUN)
 def finish(run_id):
     run = get_or_404(Run, run_id)
-    try:
+    with step() as done:
         services.finish_run(current_user, g.school, run)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not done:
         return redirect(url_for("inspections.run", run_id=run.id))
-    db.session.commit()
     flash(_("Check finished. Thank you."), "success")
     return redirect(url_for("inspections.checks"))
 
 
 @bp.get("/runs/<int:run_id>/pdf")
 @requires(InspPerm.VIEW)
+@personal_data("run.pdf")
 def run_pdf(run_id):
     run = get_or_404(Run, run_id)
     if not run.is_done:
@@ -227,8 +218,7 @@ def run_pdf(run_id):
     from .pdf import run_pdf as make_pdf
 
     data = make_pdf(run, g.school, _lang())
-    record(current_user, g.school, "run.pdf", run)
-    db.session.commit()
+    audit_read(run)
     return send_file(exports.as_stream(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"check-{run.id}.pdf")
 
@@ -250,8 +240,10 @@ def runs():
 
 @bp.get("/photos/<int:photo_id>")
 @requires(InspPerm.PHOTOS)
+@personal_data("inspection.photo.read")
 def photo(photo_id):
     p = get_or_404(Photo, photo_id)
+    audit_read(p)
     path = photos.photo_path(p)
     if not path.is_file():
         abort(404)
@@ -296,14 +288,10 @@ def asset_edit(asset_id):
     form = AssetForm(obj=a)
     form.zone_id.choices = choices([("", "—")] + [(z.id, z.name) for z in _zones()])
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             a = services.save_asset(current_user, g.school, a,
                                     **{f.name: f.data for f in form if f.name != "csrf_token"})
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("inspections.asset", asset_id=a.id))
     return render_template("inspections/asset_form.html", form=form, asset=a)
@@ -358,14 +346,10 @@ def schedule_edit(schedule_id):
             form.due_time.data = dt.time.fromisoformat(c["window"]["due"])
             form.assignee_role.data = c["default_assignee_role"]
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             s = services.save_schedule(current_user, g.school, s,
                                        **{f.name: f.data for f in form if f.name != "csrf_token"})
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("inspections.schedules"))
     return render_template("inspections/schedule_form.html", form=form, schedule=s)
@@ -420,16 +404,12 @@ def action_status(action_id):
     if not form.validate_on_submit():
         return _render_action(a, status_form=form, code=422)
     upload = request.files.get("photo")
-    try:
+    with step(form) as done:
         photo = photos.save_photo(current_user, g.school, upload) if photos.has_upload(upload) else None
         services.set_action_status(current_user, g.role, g.school, a, form.status.data, note=form.note.data or "",
                                    photo=photo)
-    except ServiceError as err:
-        db.session.rollback()
-        a = get_or_404(CorrectiveAction, action_id)
-        err.attach(form)
+    if not done:
         return _render_action(a, status_form=form, code=422)
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("inspections.action", action_id=a.id))
 
@@ -442,7 +422,6 @@ def action_comment(action_id):
     if not form.validate_on_submit():
         return _render_action(a, comment_form=form, code=422)
     services.comment(current_user, g.school, a, form.text.data)
-    db.session.commit()
     return redirect(url_for("inspections.action", action_id=a.id, _anchor="comments"))
 
 
@@ -454,13 +433,10 @@ def action_assign(action_id):
     form.assignee_id.choices = choices([("", "—")] + [(u.id, u.full_name) for u in _staff()])
     if not form.validate_on_submit():
         return _render_action(a, assign_form=form, code=422)
-    try:
+    with step(form) as done:
         services.reassign(current_user, g.school, a, form.assignee_id.data)
-    except ServiceError as err:
-        db.session.rollback()
-        err.attach(form)
-        return _render_action(get_or_404(CorrectiveAction, action_id), assign_form=form, code=422)
-    db.session.commit()
+    if not done:
+        return _render_action(a, assign_form=form, code=422)
     flash(_("Saved."), "success")
     return redirect(url_for("inspections.action", action_id=a.id))
 
@@ -474,17 +450,13 @@ def hazard():
         form.client_uuid.data = str(uuid.uuid4())
     if form.validate_on_submit():
         upload = request.files.get("photo")
-        try:
+        with step(form) as done:
             photo = photos.save_photo(current_user, g.school, upload) if photos.has_upload(upload) else None
             a = services.open_action(current_user, g.school, title=form.title.data, severity=form.severity.data,
                                      area=form.area.data, zone_id=form.zone_id.data,
                                      description=form.description.data or "", source="hazard",
                                      photo_id=photo.id if photo else None, client_uuid=form.client_uuid.data or None)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Thank you. The hazard is reported and assigned."), "success")
             return redirect(url_for("inspections.action", action_id=a.id))
     return render_template("inspections/hazard.html", form=form), (422 if form.errors else 200)
@@ -516,7 +488,6 @@ def export():
         return render_template("inspections/export.html"), 200
     header, rows = exports.rows_for(what, g.school, _lang())
     record(current_user, g.school, f"export.{what}", detail=fmt)
-    db.session.commit()
     data, mimetype = exports.encode(header, rows, fmt)
     return send_file(exports.as_stream(data), mimetype=mimetype, as_attachment=True,
                      download_name=f"{what}-{school_today(g.school).isoformat()}.{fmt}")

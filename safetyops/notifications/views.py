@@ -15,13 +15,12 @@ from flask_login import current_user
 
 from .. import menu
 from ..access import get_or_404, public, requires, signed_in
-from ..audit.services import record
 from ..auth.roles import Perm, Role, grant
 from ..converters import int_arg
 from ..dashboard.cards import Card, provider
-from ..errors_service import ServiceError
 from ..extensions import csrf, db
 from ..time import now_utc
+from ..uow import audit_read, personal_data, step
 from . import models, outbox, services  # noqa: F401  (tables and texts exist whenever the app does)
 from .forms import BroadcastForm, PreferenceForm, RuleForm
 from .models import BLOCK_LABELS, CHANNEL_LABELS, STATUS_LABELS, MessageStatus, OutboundMessage, PhoneFlag
@@ -58,6 +57,7 @@ def _labels():
 
 @bp.get("/", endpoint="log")
 @requires(NotifPerm.LOG)
+@personal_data("messages.read_log")
 def log_view():
     status = request.args.get("status", "")
     status = status if status in {s.value for s in MessageStatus} else ""
@@ -72,8 +72,7 @@ def log_view():
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     counts = services.status_counts(g.school, now_utc() - dt.timedelta(days=7))
-    record(current_user, g.school, "messages.read_log", detail=f"status={status} kind={kind} q={q}")
-    db.session.commit()
+    audit_read(detail=f"status={status} kind={kind} q={q}")
     return render_template("notifications/log.html", rows=rows, more=more, status=status, kind=kind, kinds=kinds,
                            q=q, counts=counts, flags=services.open_flag_count(g.school),
                            statuses=list(MessageStatus), **_labels())
@@ -81,10 +80,10 @@ def log_view():
 
 @bp.get("/<int:msg_id>")
 @requires(NotifPerm.LOG)
+@personal_data("messages.read")
 def message(msg_id):
     msg = get_or_404(OutboundMessage, msg_id)
-    record(current_user, g.school, "messages.read", msg)
-    db.session.commit()
+    audit_read(msg)
     return render_template("notifications/message.html", msg=msg, **_labels())
 
 
@@ -92,13 +91,10 @@ def message(msg_id):
 @requires(NotifPerm.BROADCAST)
 def resend(msg_id):
     msg = get_or_404(OutboundMessage, msg_id)
-    try:
+    with step() as done:
         copy = services.resend(current_user, g.school, msg)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not done:
         return redirect(url_for("notifications.message", msg_id=msg_id))
-    db.session.commit()
     flash(_("Queued again."), "success")
     return redirect(url_for("notifications.message", msg_id=copy.id))
 
@@ -117,15 +113,13 @@ def broadcast():
     if request.form.get("edit"):
         pass  # back from the preview: show the form with what was typed
     elif form.validate_on_submit():
-        try:
+        with step(form) as done:
             if form.confirm.data == "1":
                 services.send_broadcast(current_user, g.school, form.audience.data, form.text.data, form.token.data)
-                db.session.commit()
-                return redirect(url_for("notifications.broadcast_progress", bc_token=form.token.data))
-            preview = services.preview_broadcast(g.school, form.audience.data, form.text.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
+            else:
+                preview = services.preview_broadcast(g.school, form.audience.data, form.text.data)
+        if done and form.confirm.data == "1":
+            return redirect(url_for("notifications.broadcast_progress", bc_token=form.token.data))
     return render_template("notifications/broadcast.html", form=form, preview=preview)
 
 
@@ -155,14 +149,10 @@ def settings():
     if request.method == "GET":
         form.channel.data = pref.channel.value
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_preference(current_user, g.school, current_user, channel=form.channel.data,
                                      quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form)
@@ -173,10 +163,9 @@ def settings():
 
 @bp.get("/phones")
 @requires(NotifPerm.LOG)
+@personal_data("messages.read_phones")
 def phones():
     flags, stopped = services.phone_problems(g.school)
-    record(current_user, g.school, "messages.read_phones")
-    db.session.commit()
     return render_template("notifications/phones.html", flags=flags, stopped=stopped)
 
 
@@ -190,7 +179,6 @@ def resolve_flag(flag_id):
     if flag is None:
         abort(404)
     services.resolve_flag(current_user, g.school, flag)
-    db.session.commit()
     flash(_("Marked as handled."), "success")
     return redirect(url_for("notifications.phones"))
 
@@ -204,14 +192,10 @@ def rules():
     kind = request.form.get("kind", "")
     form = RuleForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with step() as done:
             services.save_rule(current_user, g.school, kind, is_enabled=form.is_enabled.data,
                                at_time=form.at_time.data, minutes=form.minutes.data)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("notifications.rules"))
     elif request.method == "POST":
@@ -249,7 +233,6 @@ def status_callback():
     # Applied once per (MessageSid, MessageStatus) and never backwards: a replay or one of Twilio's own
     # retries changes nothing and gets the same 200 (anything else makes Twilio retry again).
     services.handle_status(request.form)
-    db.session.commit()
     return Response("", 200)
 
 
@@ -260,7 +243,6 @@ def inbound():
     if not _signed():
         abort(403)
     outcome = services.handle_inbound(request.form.get("From", ""), request.form.get("Body", ""))
-    db.session.commit()
     log.info("inbound message from %s: %s", request.form.get("From", ""), outcome or "ignored")
     return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 200, mimetype="text/xml")
 

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..forms_common import choices
 from ..schools.models import Zone
 from ..time import now_utc, school_today
+from ..uow import personal_data, step
 from . import printing, services, staff_import
 from .forms import (
     WEEKDAY_LABELS,
@@ -81,7 +82,6 @@ def _staff_choices(roles=None):
 
 
 def _fail(err: ServiceError, endpoint: str, **values):
-    db.session.rollback()
     flash(str(err.message), "error")
     return redirect(_safe_next(url_for(endpoint, **values)))
 
@@ -161,11 +161,10 @@ def my():
 @requires(RosterPerm.VIEW)
 def checkin(shift_id):
     shift = get_or_404(Shift, shift_id)
-    try:
+    with step(flash_category=None) as done:
         services.check_in(current_user, g.school, shift)
-    except ServiceError as err:
-        return _fail(err, "rosters.my")
-    db.session.commit()
+    if not done:
+        return _fail(done.error, "rosters.my")
     flash(_("Checked in at %(post)s.", post=shift.post.name), "success")
     return redirect(_safe_next(url_for("rosters.my")))
 
@@ -174,11 +173,10 @@ def checkin(shift_id):
 @requires(RosterPerm.VIEW)
 def offer(shift_id):
     shift = get_or_404(Shift, shift_id)
-    try:
+    with step(flash_category=None) as done:
         services.offer(current_user, g.school, shift)
-    except ServiceError as err:
-        return _fail(err, "rosters.my")
-    db.session.commit()
+    if not done:
+        return _fail(done.error, "rosters.my")
     flash(_("Your duty is offered to colleagues."), "success")
     return redirect(url_for("rosters.swaps"))
 
@@ -201,11 +199,10 @@ def swaps():
 
 def _swap_action(swap_id, fn, done_message):
     swap = get_or_404(Swap, swap_id)
-    try:
+    with step(flash_category=None) as done:
         fn(swap)
-    except ServiceError as err:
-        return _fail(err, "rosters.swaps")
-    db.session.commit()
+    if not done:
+        return _fail(done.error, "rosters.swaps")
     flash(done_message, "success")
     return redirect(url_for("rosters.swaps"))
 
@@ -232,6 +229,7 @@ def swap_decline(swap_id):
 
 @bp.get("/checkins")
 @requires(RosterPerm.VIEW)
+@personal_data("roster.read_checkins")
 def checkins():
     today = school_today(g.school)
     allowed = services.may_oversee(current_user, g.school, g.role, today)
@@ -250,6 +248,7 @@ def checkins():
 
 @bp.get("/day")
 @requires(RosterPerm.VIEW)
+@personal_data("roster.read_day")
 def day():
     d = _day_arg()
     shifts = services.shifts_between(g.school, d, d, kinds=_kinds_for(g.role))
@@ -264,6 +263,7 @@ def _week_of(d: dt.date):
 
 @bp.get("/week")
 @requires(RosterPerm.VIEW)
+@personal_data("roster.read_week")
 def week():
     monday, days = _week_of(_day_arg())
     shifts = services.shifts_between(g.school, days[0], days[-1], kinds=_kinds_for(g.role))
@@ -284,6 +284,7 @@ def _week_grid(d):
 
 @bp.get("/print")
 @requires(RosterPerm.VIEW)
+@personal_data("roster.read_print")
 def print_week():
     monday, days, posts, grid = _week_grid(_day_arg())
     return render_template("rosters/print.html", monday=monday, days=days, posts=posts, grid=grid,
@@ -292,6 +293,7 @@ def print_week():
 
 @bp.get("/week.pdf")
 @requires(RosterPerm.VIEW)
+@personal_data("roster.pdf")
 def pdf_week():
     monday, days, posts, grid = _week_grid(_day_arg())
     try:
@@ -316,7 +318,6 @@ def feed():
         else:
             services.renew_feed_token(current_user, g.school)
             flash(_("A new calendar link is ready; the old one no longer works."), "success")
-        db.session.commit()
         return redirect(url_for("rosters.feed"))
     token = services.feed_token_of(current_user, g.school)
     url = url_for("rosters.feed_ics", feed_token=token.token, _external=True) if token else None
@@ -331,7 +332,6 @@ def feed_ics(feed_token):
     if feed is None:
         abort(404)
     data = services.ical(feed)
-    db.session.commit()
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 
@@ -364,17 +364,13 @@ def post_edit(post_id):
             form.eligible_roles.data = ["teacher"]
             form.weekdays.data = [0, 1, 2, 3, 4]
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_post(current_user, g.school, post, name=form.name.data, kind=form.kind.data,
                                zone_id=form.zone_id.data or None, days=form.days.data, weekdays=form.weekdays.data,
                                start_time=form.start_time.data, end_time=form.end_time.data,
                                eligible_roles=form.eligible_roles.data or [], is_active=form.is_active.data,
                                position=form.position.data or 0)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("rosters.posts"))
     return render_template("rosters/post_form.html", form=form, post=post)
@@ -388,17 +384,13 @@ def settings():
     if request.method == "GET":
         form.school_weekdays.data = days_of(current.school_weekday_mask)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.save_settings(current_user, g.school, school_weekdays=form.school_weekdays.data,
                                    max_per_week=form.max_per_week.data,
                                    rest_hours_after_night=form.rest_hours_after_night.data or 0,
                                    is_swap_approval_required=form.is_swap_approval_required.data,
                                    checkin_grace_minutes=form.checkin_grace_minutes.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("rosters.generate"))
     return render_template("rosters/settings.html", form=form)
@@ -410,15 +402,11 @@ def unavailability():
     form = UnavailabilityForm()
     form.user_id.choices = _staff_choices()
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.add_unavailability(current_user, g.school, user_id=form.user_id.data,
                                         starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                                         weekdays=form.weekdays.data, note=form.note.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("rosters.unavailability"))
     today = school_today(g.school)
@@ -434,7 +422,6 @@ def unavailability():
 @requires(RosterPerm.MANAGE)
 def unavailability_delete(unav_id):
     services.delete_unavailability(current_user, g.school, get_or_404(Unavailability, unav_id))
-    db.session.commit()
     flash(_("Deleted."), "success")
     return redirect(url_for("rosters.unavailability"))
 
@@ -451,13 +438,9 @@ def generate():
         form.starts_on.data = today + dt.timedelta(days=1)
         form.ends_on.data = today + dt.timedelta(days=35)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             run = services.generate(current_user, g.school, form.starts_on.data, form.ends_on.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             return redirect(url_for("rosters.preview", roster_run_id=run.id))
     return render_template("rosters/generate.html", form=form, settings=services.settings_of(g.school),
                            posts=services.posts_of(g.school, active_only=True),
@@ -487,7 +470,6 @@ def preview(roster_run_id):
 def publish(roster_run_id):
     run = get_or_404(RosterRun, roster_run_id)
     n = services.publish(current_user, g.school, run)
-    db.session.commit()
     flash(_("Published: %(n)s duties are now visible to staff.", n=n), "success")
     return redirect(url_for("rosters.week", d=run.starts_on.isoformat()))
 
@@ -501,13 +483,9 @@ def shift_edit(shift_id):
     if request.method == "GET":
         form.user_id.data = shift.user_id
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.reassign(current_user, g.school, shift, form.user_id.data)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(_safe_next(url_for("rosters.day", d=shift.day.isoformat())))
     return render_template("rosters/shift_form.html", form=form, shift=shift, post=shift.post, day=shift.day,
@@ -519,11 +497,10 @@ def shift_edit(shift_id):
 def shift_delete(shift_id):
     shift = get_or_404(Shift, shift_id)
     d = shift.day
-    try:
+    with step(flash_category=None) as done:
         services.delete_shift(current_user, g.school, shift)
-    except ServiceError as err:
-        return _fail(err, "rosters.day", d=d.isoformat())
-    db.session.commit()
+    if not done:
+        return _fail(done.error, "rosters.day", d=d.isoformat())
     flash(_("Deleted."), "success")
     return redirect(_safe_next(url_for("rosters.day", d=d.isoformat())))
 
@@ -536,13 +513,9 @@ def shift_new(post_id):
     form = PersonForm()
     form.user_id.choices = _staff_choices(post.roles | {"director", "deputy"})
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             services.assign(current_user, g.school, post, d, form.user_id.data, publish=False)
-        except ServiceError as err:
-            db.session.rollback()
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved. Publish the roster to show it to staff."), "success")
             return redirect(_safe_next(url_for("rosters.day", d=d.isoformat())))
     return render_template("rosters/shift_form.html", form=form, shift=None, post=post, day=d,
@@ -567,10 +540,8 @@ def import_staff():
                 if len(data) > MAX_UPLOAD:
                     raise staff_import.ImportFailed([staff_import.Problem(0, "", _l("The file is larger than 5 MB."))])
                 made, checked = staff_import.import_file(current_user, g.school, upload.filename, data)
-            except staff_import.ImportFailed as err:
-                db.session.rollback()
+            except staff_import.ImportFailed as err:  # raised before anything is written
                 problems = err.problems
             else:
-                db.session.commit()
                 result = {"new": len(made), "unchanged": len(checked.unchanged)}
     return render_template("rosters/import.html", form=form, problems=problems, result=result)
