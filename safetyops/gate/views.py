@@ -4,6 +4,7 @@ report, journal and watchlist, the inspector's counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -141,9 +142,19 @@ def _lock_context():
     return {"lock_minutes": services.settings_for(g.school).lock_minutes}
 
 
+def _device_id() -> str | None:
+    """This phone's id from its cookie; None when there is none or it is not one we made (the cookie is the
+    phone holder's to change: a long or strange value must not reach the database)."""
+    value = request.cookies.get(DEVICE_COOKIE, "") if request else ""
+    return value if _DEVICE_ID.fullmatch(value) else None
+
+
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
 @bp.after_request
 def _device_cookie(response):
-    if not request.cookies.get(DEVICE_COOKIE):
+    if _device_id() is None:
         response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=5 * 365 * 86400, httponly=True,
                             samesite="Lax", secure=request.is_secure)
     return response
@@ -151,7 +162,7 @@ def _device_cookie(response):
 
 def _on_login(sender, user, **extra):
     """A guard signs in on a gate phone: their shift starts and any other guard's shift on it ends."""
-    device = request.cookies.get(DEVICE_COOKIE) if request else None
+    device = _device_id()
     if not device:
         return
     membership = next((m for m in user.memberships if m.role is Role.GUARD), None)
