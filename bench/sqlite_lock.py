@@ -356,8 +356,23 @@ def one_run(root: Path, template: str, data: dict, args, n: int) -> dict:
 
 
 def spread(runs: list[dict], key) -> dict:
-    values = [key(r) for r in runs]
-    return {"min": min(values), "max": max(values), "median": statistics.median(values)}
+    """Over the runs that have the value (no steady phase when sign-in outlasted the window)."""
+    values = [v for v in (key(r) for r in runs) if v is not None]
+    if not values:
+        return {"runs": 0}
+    return {"min": min(values), "max": max(values), "median": statistics.median(values), "runs": len(values)}
+
+
+def summarise(runs: list[dict]) -> dict:
+    return {
+        "serve_first_200_s": spread(runs, lambda r: r["serve_first_200_s"]),
+        "errors_5xx_or_no_answer": spread(runs, lambda r: r["errors_5xx_or_no_answer"]),
+        "locked_in_server_log": spread(runs, lambda r: r["locked_in_server_log"]),
+        "tick_p95_ms": spread(runs, lambda r: r["latency"].get("tick", {}).get("p95_ms")),
+        "tick_p95_ms_steady": spread(runs, lambda r: r["latency_steady"].get("tick", {}).get("p95_ms")),
+        "run_page_p95_ms_steady": spread(runs, lambda r: r["latency_steady"].get("run page", {}).get("p95_ms")),
+        "req_per_s": spread(runs, lambda r: r["req_per_s"]),
+    }
 
 
 def main():
@@ -402,15 +417,7 @@ def main():
         "seconds_per_run": args.seconds,
         "waitress_threads": args.threads,
         "runs": runs,
-        "spread": {
-            "serve_first_200_s": spread(runs, lambda r: r["serve_first_200_s"]),
-            "errors_5xx_or_no_answer": spread(runs, lambda r: r["errors_5xx_or_no_answer"]),
-            "locked_in_server_log": spread(runs, lambda r: r["locked_in_server_log"]),
-            "tick_p95_ms": spread(runs, lambda r: r["latency"].get("tick", {}).get("p95_ms", 0)),
-            "tick_p95_ms_steady": spread(runs, lambda r: r["latency_steady"].get("tick", {}).get("p95_ms", 0)),
-            "run_page_p95_ms_steady": spread(runs, lambda r: r["latency_steady"].get("run page", {}).get("p95_ms", 0)),
-            "req_per_s": spread(runs, lambda r: r["req_per_s"]),
-        },
+        "spread": summarise(runs),
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -114,7 +114,8 @@ def is_write(statement: str, context=None) -> bool:
 
 def _take_write_lock(conn) -> None:
     raw = conn.connection.dbapi_connection
-    raw.execute("COMMIT")  # a read-only snapshot: ending it loses nothing
+    if raw.in_transaction:
+        raw.execute("COMMIT")  # a read-only snapshot: ending it loses nothing
     try:
         raw.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout, like any writer
     except sqlite3.OperationalError:
@@ -141,7 +142,8 @@ def reads_only_from_here() -> None:
                         request.method, endpoint)
         return
     raw = conn.connection.dbapi_connection
-    raw.execute("COMMIT")  # wrote nothing
+    if raw.in_transaction:
+        raw.execute("COMMIT")  # wrote nothing
     raw.execute("BEGIN")
     conn.info[TX] = "read"
 
