@@ -10,8 +10,9 @@ from flask_login import current_user, login_user, logout_user
 
 from ..access import public, signed_in
 from ..config import LANGUAGES
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..security import verify_password
+from ..uow import release
 from . import services, throttle
 from .forms import ChangePasswordForm, LoginForm
 
@@ -48,10 +49,10 @@ def login():
         if wait:
             return _wait(form, wait)
         attempt = services.sign_in_attempt(form.login.data)
-        db.session.commit()  # end the read: the hash is checked with no transaction open
+        release()  # end the read: the hash is checked with no transaction open
         attempt = services.check_password(attempt, form.password.data)
         outcome, user = services.finish_sign_in(attempt)
-        db.session.commit()  # the outcome (failures audited too), before any page renders
+        release()  # the outcome (failures audited too), before any page renders
         if outcome is services.SignIn.OK:
             throttle.succeeded(account)
             session.clear()
@@ -90,7 +91,6 @@ def login_throttled():
 @signed_in
 def logout():
     services.sign_out_everywhere(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out on every device."), "info")
@@ -104,7 +104,7 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         stored = user.password_hash
-        db.session.commit()  # end the read: hashing happens with no transaction open
+        release()  # end the read: hashing happens with no transaction open
         if not verify_password(stored, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
@@ -125,7 +125,6 @@ def set_language():
         session["locale"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
-            db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -18,6 +18,7 @@ from ..auth.models import User
 from ..auth.roles import Role, has_perm
 from ..converters import date_arg, int_arg
 from ..dashboard.cards import Card, provider
+from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
@@ -281,30 +282,11 @@ def tally():
     errors: dict[int, dict[str, str]] = {}
     typed: dict[int, dict[str, str]] = {}
     if request.method == "POST":
-        saved = 0
-        attempt = db.session.begin_nested()  # all classes or none
-        for klass in primary:
-            raw = {k: request.form.get(f"{k}-{klass.id}", "").strip() for k in ("served", "absent", "substitutions")}
-            if not any(raw.values()):
-                continue
-            typed[klass.id] = raw
-            values = {}
-            for k, v in raw.items():
-                try:
-                    values[k] = int(v or 0)
-                except ValueError:
-                    values[k] = -1
-            with step(flash_category=None) as done:
-                services.save_tally(current_user, g.school, class_id=klass.id, day=day, **values)
-            if done:
-                saved += 1
-            else:
-                errors[klass.id] = {done.error.field or "served": str(done.error.message)}
-        if errors:
-            attempt.rollback()
-            flash(_("Nothing was saved: correct the marked classes."), "error")
+        with step(flash_category=None) as all_saved:  # all classes or none
+            saved = _save_tallies(primary, day, typed, errors)
+        if not all_saved:
+            flash(str(all_saved.error.message), "error")
         else:
-            attempt.commit()
             flash(ngettext_saved(saved), "success")
             return redirect(url_for("canteen.tally", day=day.isoformat()))
     existing = services.tallies_on(g.school, day)
@@ -314,6 +296,31 @@ def tally():
             typed[klass.id] = {"served": str(t.served), "absent": str(t.absent), "substitutions": str(t.substitutions)}
     return render_template("canteen/tally.html", primary=primary, day=day, today=today, typed=typed, errors=errors,
                            existing=existing)
+
+
+def _save_tallies(primary, day, typed, errors) -> int:
+    """Save each typed class; a refusal marks its class.  Any refusal undoes them all (ServiceError)."""
+    saved = 0
+    for klass in primary:
+        raw = {k: request.form.get(f"{k}-{klass.id}", "").strip() for k in ("served", "absent", "substitutions")}
+        if not any(raw.values()):
+            continue
+        typed[klass.id] = raw
+        values = {}
+        for k, v in raw.items():
+            try:
+                values[k] = int(v or 0)
+            except ValueError:
+                values[k] = -1
+        with step(flash_category=None) as done:
+            services.save_tally(current_user, g.school, class_id=klass.id, day=day, **values)
+        if done:
+            saved += 1
+        else:
+            errors[klass.id] = {done.error.field or "served": str(done.error.message)}
+    if errors:
+        raise ServiceError(_l("Nothing was saved: correct the marked classes."))
+    return saved
 
 
 def ngettext_saved(n: int) -> str:

@@ -16,13 +16,13 @@ from ..auth.models import User
 from ..converters import MAX_YEAR, MIN_YEAR, int_arg
 from ..dashboard.cards import Card, provider
 from ..drills.models import SchoolClass
-from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import local_to_utc, school_today, zone
+from ..uow import audit_read, personal_data, step
 from . import services
 from .forms import BriefingForm, EventForm, IncidentForm, PlanItemForm, RetentionForm
 from .models import (
@@ -101,19 +101,18 @@ def _cards(user, school, role, today):
 
 @bp.get("/incidents")
 @requires(IncPerm.ANALYSE)
+@personal_data("incident.read_list")
 def index():
     filters = services.parse_filters(request.args)
     rows = services.list_incidents(g.school, filters)
     status = request.args.get("status", "")
     if status in set(IncidentStatus):
         rows = [r for r in rows if r.status == status]
-    record(current_user, g.school, "incident.read_list", detail=str(filters.as_args())[:200])
+    audit_read(detail=str(filters.as_args())[:200])
     tz = zone(g.school.timezone)
-    html = render_template("incidents/index.html", rows=rows, filters=filters, tz=tz, status=status,
+    return render_template("incidents/index.html", rows=rows, filters=filters, tz=tz, status=status,
                            band_labels={k: label for k, _a, _b, label in services.TIME_BANDS},
                            may_register=can(IncPerm.REGISTER), **LABELS)
-    db.session.commit()  # after rendering: a commit expires every loaded row (the page would reload them)
-    return html
 
 
 def _fill_choices(form: IncidentForm):
@@ -147,7 +146,6 @@ def _edit(incident: RoadIncident | None):
                                                                                           microsecond=0)
         else:
             record(current_user, g.school, "incident.read", incident)
-            db.session.commit()
             occ = _local(incident.occurred_dt)
             form.occurred_date.data, form.occurred_time.data = occ.date(), occ.time()
             if incident.parents_informed_dt:
@@ -156,16 +154,12 @@ def _edit(incident: RoadIncident | None):
             form.class_id.data = incident.class_id
             form.parents_informed_by_id.data = incident.parents_informed_by_id
     if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():  # a refusal undoes only this attempt
-                saved = services.save_incident(current_user, g.school, incident, **_form_fields(form))
-        except ServiceError as err:
-            _fill_choices(form)
-            err.attach(form)
-        else:
-            db.session.commit()
+        with step(form) as done:
+            saved = services.save_incident(current_user, g.school, incident, **_form_fields(form))
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("incidents.view", incident_id=saved.id))
+        _fill_choices(form)
     return render_template("incidents/form.html", form=form, incident=incident)
 
 
@@ -188,10 +182,8 @@ def view(incident_id):
     services.read_incident(current_user, g.school, incident)
     same_place = db.session.scalar(sa.select(sa.func.count()).select_from(RoadIncident).where(
         RoadIncident.school_id == g.school.id, RoadIncident.place_key == incident.place_key))
-    html = render_template("incidents/view.html", i=incident, occurred=_local(incident.occurred_dt),
+    return render_template("incidents/view.html", i=incident, occurred=_local(incident.occurred_dt),
                            informed=_local(incident.parents_informed_dt), same_place=same_place, **LABELS)
-    db.session.commit()  # the audited read
-    return html
 
 
 # --- analysis and export ----------------------------------------------------------------------------------------
@@ -214,7 +206,6 @@ def analysis():
     record(current_user, g.school, "incident.analysis", detail=f"year={year}")
     html = render_template("incidents/analysis.html", a=result, years=years, may_register=can(IncPerm.REGISTER),
                            **LABELS)
-    db.session.commit()
     return html
 
 
@@ -236,7 +227,6 @@ def _export(fmt):
         filters.year = school_today(g.school).year
     rows = services.list_incidents(g.school, filters)
     record(current_user, g.school, "incident.export", detail=f"{fmt} n={len(rows)} {filters.as_args()}"[:200])
-    db.session.commit()
     stem = f"road-incidents-{filters.month or filters.year}"
     if fmt == "csv":
         body, mime = services.export_csv(g.school, rows), "text/csv; charset=utf-8"
@@ -253,13 +243,10 @@ def settings():
     if request.method == "GET":
         form.retention_months.data = services.retention_months(g.school)
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             with db.session.begin_nested():  # a refusal undoes only this attempt
                 services.save_retention(current_user, g.school, form.retention_months.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("incidents.analysis"))
     return render_template("incidents/settings.html", form=form)
@@ -290,15 +277,12 @@ def plan_new():
     form = PlanItemForm()
     form.class_ids.choices = choices((c.id, c.name) for c in _classes())
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             with db.session.begin_nested():  # a refusal undoes only this attempt
                 made = services.save_plan_item(current_user, g.school, None,
                                                class_ids=[c for c in form.class_ids.data if c],
                                                topic=form.topic.data, planned_on=form.planned_on.data)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Added to the plan for %(n)s classes.", n=len(made)), "success")
             return redirect(url_for("incidents.briefings", year=services.school_year_of(form.planned_on.data)))
     return render_template("incidents/plan_form.html", form=form)
@@ -328,16 +312,13 @@ def briefing_new():
         if plan_item is not None:
             form.class_id.data, form.topic.data = plan_item.class_id, plan_item.topic
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             with db.session.begin_nested():  # a refusal undoes only this attempt
                 services.record_briefing(current_user, g.school, class_id=form.class_id.data, held_on=form.held_on.data,
                                          topic=form.topic.data, held_by_id=form.held_by_id.data,
                                          students_present=form.students_present.data,
                                          plan_item_id=form.plan_item_id.data, event_id=form.event_id.data, today=today)
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Briefing recorded."), "success")
             if form.event_id.data:
                 return redirect(url_for("incidents.events"))
@@ -365,14 +346,11 @@ def event_edit(school_event_id):
     if request.method == "GET" and event is not None:
         form.class_ids.data = [c.id for c in event.classes]
     if form.validate_on_submit():
-        try:
+        with step(form) as done:
             with db.session.begin_nested():  # a refusal undoes only this attempt
                 services.save_event(current_user, g.school, event, kind=form.kind.data, title=form.title.data,
                                     held_on=form.held_on.data, class_ids=[c for c in form.class_ids.data if c])
-        except ServiceError as err:
-            err.attach(form)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("incidents.events"))
     return render_template("incidents/event_form.html", form=form, event=event)
