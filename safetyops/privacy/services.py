@@ -172,6 +172,17 @@ TABLE_LABELS = {
     "notification_preferences": _l("Message settings"),
 }
 
+#: How the person appears in a record (the foreign key's name), where a plain word exists.
+ROLE_IN_RECORD = {
+    "user_id": _l("the person"),
+    "created_by_id": _l("recorded by"),
+    "guard_id": _l("guard"),
+    "out_guard_id": _l("guard"),
+    "host_id": _l("person visited"),
+    "homeroom_id": _l("homeroom teacher"),
+    "held_by_id": _l("held by"),
+}
+
 
 def _plain(value):
     """A value as JSON holds it."""
@@ -284,9 +295,10 @@ def _staff_sections(school, user: User) -> list[Section]:
                 q = q.where(table.c.school_id == school.id)
             for row in db.session.execute(q.limit(5000)):
                 data = _row_dict(table, row)
-                when = next((data[k] for k in ("created_dt", "in_dt", "started_dt", "day", "held_on", "occurred_dt")
+                when = next((data[k] for k in ("day", "held_on", "occurred_dt", "in_dt", "started_dt", "created_dt")
                              if data.get(k)), "")
-                rows.append([str(TABLE_LABELS.get(table.name, table.name)), col.name, data.get("id", ""),
+                rows.append([str(TABLE_LABELS.get(table.name, table.name)), str(ROLE_IN_RECORD.get(col.name, col.name)),
+                             data.get("id", ""),
                              str(when)[:16].replace("T", " ")])
                 records.append({"table": table.name, "as": col.name, "record": data})
     out.append(_section("records", _("Records that name the person"), [_("Record"), _("As"), _("No."), _("Date")],
