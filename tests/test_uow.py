@@ -86,3 +86,17 @@ def test_a_view_that_aborts_after_writing_stores_nothing(app, f):
     assert client.post("/probe/409").status_code == 409
     assert client.post("/probe/201").status_code == 201
     assert (_zones("probe-404"), _zones("probe-409"), _zones("probe-201")) == (0, 0, 1)
+
+
+def test_no_view_commits_or_rolls_back():
+    """The unit of work is the only place a request commits (issue 11)."""
+    import re
+
+    from safetyops.paths import PACKAGE_DIR
+
+    found = []
+    for path in sorted(PACKAGE_DIR.glob("*/views.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\.(commit|rollback)\(\)", line):
+                found.append(f"{path.parent.name}/views.py:{n}: {line.strip()}")
+    assert found == []
