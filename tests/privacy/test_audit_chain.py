@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -153,7 +154,7 @@ def test_nightly_hook_purges_with_the_configured_retention(f, app, monkeypatch):
         _write(f, 2)
     with time_machine.travel(T0 + dt.timedelta(days=31), tick=False):
         _write(f, 1, "today")
-        nightly_hooks()["privacy.audit_retention"](T0 + dt.timedelta(days=31))
+        nightly_hooks()["audit.retention"](T0 + dt.timedelta(days=31))
     assert [e.action for e in _events()] == ["today", "audit.purge"]
     assert app.config["AUDIT_RETENTION_DAYS"] == 30
 
@@ -183,3 +184,25 @@ def _script_info(app):
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)
+
+
+@pytest.mark.skipif(not os.environ.get("SAFETYOPS_TEST_DATABASE_URL"), reason="PostgreSQL only")
+def test_a_second_writer_waits_for_the_chain_lock_instead_of_forking(app):
+    """Two transactions appending at once: the second waits on the advisory lock (here: gives up after
+    its lock_timeout) rather than reading the same last event.  SQLite's one write lock does the same."""
+    from sqlalchemy.orm import Session
+
+    with app.app_context():
+        first, second = Session(bind=db.engine), Session(bind=db.engine)
+        try:
+            first.add(AuditEvent(action="test.first", detail=""))
+            first.flush()
+            second.connection().exec_driver_sql("SET lock_timeout = '200ms'")
+            second.add(AuditEvent(action="test.second", detail=""))
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                second.flush()
+        finally:
+            second.rollback()
+            first.rollback()
+            second.close()
+            first.close()
