@@ -73,19 +73,11 @@ def _register(app: Flask) -> None:
 
     from flask_babel import format_date, format_datetime, format_time
 
-    from . import access, cli, errors, i18n, menu, phones, security, uow
-    from .areas import AREAS
+    from . import access, areas, cli, errors, i18n, menu, phones, security, uow
     from .i18n import LANGUAGE_NAMES
 
     cli.register(app)
-
-    for area in AREAS:
-        module = _optional_module(f"safetyops.{area}.views")
-        if module is not None:
-            app.register_blueprint(module.bp)
-        cli_module = _optional_module(f"safetyops.{area}.cli")
-        if cli_module is not None:
-            app.cli.add_command(cli_module.cli)
+    areas.register(app)  # every area's blueprint and command group, imported plainly
 
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_HOURS"])
     app.before_request(_set_audit_source)
@@ -105,15 +97,6 @@ def _register(app: Flask) -> None:
     app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["datetime"] = lambda v, fmt="short": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["time"] = lambda v, fmt="short": format_time(v, fmt) if v else ""
-
-
-def _optional_module(name: str):
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(name) is None:
-        return None
-    return importlib.import_module(name)
 
 
 def _set_audit_source() -> None:

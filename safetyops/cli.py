@@ -12,6 +12,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .backup import backup_sqlite
+from .backup import sqlite_path as _sqlite_path
 from .config import ensure_secret_key
 
 
@@ -155,28 +157,10 @@ def users_grant(username, school_id, role):
     click.echo(f"{user.username} is {role} at {school.name}")
 
 
-def _sqlite_path(url) -> Path | None:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    return Path(u.database) if u.get_backend_name() == "sqlite" and u.database else None
-
-
 def _pg_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def backup_sqlite(src: Path, dest: Path) -> None:
-    """The online backup API: consistent while the app writes."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(dest.suffix + ".part")
-    with sqlite3.connect(src) as source, sqlite3.connect(tmp) as target:
-        source.backup(target)
-    source.close()
-    target.close()
-    os.replace(tmp, dest)
 
 
 @click.command()

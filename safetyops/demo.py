@@ -1,157 +1,55 @@
-"""`safetyops demo`: a district, School No. 95 and a second school, one account per role.
+"""`safetyops demo`: the foundation's district, schools and people (`safetyops.schools.demo`),
+then each area's step, listed here and imported plainly.
 
-Later areas append their own steps to DEMO_STEPS; each step gets the Demo and must be
-safe to run again (the demo is idempotent: a second run changes nothing)."""
+Each step is a function of the `Demo` and must be safe to run again (the demo is idempotent:
+a second run changes nothing).  A new area's demo: write `<area>/demo.py` and add its step to STEPS."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-import sqlalchemy as sa
-
-from .auth.models import User
-from .auth.roles import ROLE_LABELS, Role
+from .canteen.demo import canteen_demo
+from .documents.demo import documents_demo
+from .drills.demo import drills_demo
 from .extensions import db
-from .phones import normalize_phone
-from .schools.models import Appointment, Area, District, DistrictMembership, Membership, School, Zone, ZoneKind
-from .security import hash_password
-from .time import school_today
+from .gate.demo import gate_demo
+from .incidents.demo import incidents_demo
+from .inspections.demo import inspections_demo
+from .notifications.demo import notifications_demo
+from .rosters.demo import rosters as rosters_demo
+from .schools.demo import (
+    DISTRICT_NAME,
+    MORE_TEACHERS,
+    OTHER_SCHOOL_NAME,
+    PEOPLE,
+    SCHOOL_NAME,
+    ZONES,
+    Demo,
+    appointments,
+    base,
+)
 
-DISTRICT_NAME = "Бишкек ш., Октябрь району"
-SCHOOL_NAME = "№95 мектеп-гимназия"
-OTHER_SCHOOL_NAME = "№12 орто мектеп"
+__all__ = ["DISTRICT_NAME", "MORE_TEACHERS", "OTHER_SCHOOL_NAME", "PEOPLE", "SCHOOL_NAME", "STEPS", "ZONES", "Demo",
+           "build_demo"]
 
-ZONES = [
-    ("Башкы кире бериш / Главный вход", ZoneKind.GATE, 0),
-    ("Короо / Территория", ZoneKind.YARD, None),
-    ("1-кабат коридору / Коридор 1 этажа", ZoneKind.CORRIDOR, 1),
-    ("2-кабат коридору / Коридор 2 этажа", ZoneKind.CORRIDOR, 2),
-    ("3-кабат коридору / Коридор 3 этажа", ZoneKind.CORRIDOR, 3),
-    ("Чыгыш тепкич / Восточная лестница", ZoneKind.STAIRWELL, None),
-    ("Ашкана / Столовая", ZoneKind.CANTEEN, 1),
-    ("Спорт зал / Спортзал", ZoneKind.GYM, 1),
-    ("Химия лабораториясы / Кабинет химии", ZoneKind.LAB, 2),
-    ("Электр щит бөлмөсү / Электрощитовая", ZoneKind.ELECTRICAL_ROOM, 0),
-]
-
-#: (username, full name, phone, locale, role)
-PEOPLE = [
-    ("director", "Асанова Гүлнара Токтогуловна", "0555 100 001", "ky", Role.DIRECTOR),
-    ("deputy", "Бекмуратов Нурлан Асанович", "0555 100 002", "ky", Role.DEPUTY),
-    ("safety_officer", "Жумабаев Эрлан Маратович", "0555 100 003", "ru", Role.SAFETY_OFFICER),
-    ("teacher", "Сыдыкова Айгүл Бакытовна", "0555 100 004", "ky", Role.TEACHER),
-    ("guard", "Токтосунов Бакыт Жээнбекович", "0555 100 005", "ky", Role.GUARD),
-    ("canteen", "Иванова Ольга Петровна", "0555 100 006", "ru", Role.CANTEEN),
-    ("nurse", "Абдыкадырова Нургүл Эсеновна", "0555 100 007", "ky", Role.NURSE),
-    ("admin", "Осмонов Данияр Кубанычбекович", "0555 100 009", "en", Role.ADMIN),
-]
-MORE_TEACHERS = [
-    ("teacher2", "Мамытова Жылдыз Сагынбековна", "0555 100 010"),
-    ("teacher3", "Петров Сергей Иванович", "0555 100 011"),
-    ("teacher4", "Кадырова Динара Алмазбековна", "0555 100 012"),
-    ("teacher5", "Усенов Азамат Талантбекович", "0555 100 013"),
-    ("teacher6", "Ким Елена Викторовна", "0555 100 014"),
-    ("guard2", "Эшимов Талант Русланович", "0555 100 015"),
-]
-
-
-@dataclass
-class Demo:
-    password: str
-    district: District
-    school: School
-    other_school: School
-    users: dict[str, User] = field(default_factory=dict)
-    logins: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def today(self) -> dt.date:
-        return school_today(self.school)
-
-
-DEMO_STEPS: list = []
-
-
-def step(fn):
-    DEMO_STEPS.append(fn)
-    return fn
-
-
-def _user(demo: Demo, username, full_name, phone, locale, school, role) -> User:
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        user = User(username=username, full_name=full_name, phone=normalize_phone(phone, "KG"), locale=locale,
-                    password_hash=hash_password(demo.password))
-        db.session.add(user)
-        if role is not Role.INSPECTOR:
-            user.memberships.append(Membership(school=school, role=role))
-    demo.users[username] = user
-    return user
+#: In this order: later steps find what earlier ones made (the rosters' posts, the drills' classes).
+STEPS: tuple[Callable[[Demo], None], ...] = (
+    appointments,
+    inspections_demo,
+    notifications_demo,
+    rosters_demo,
+    gate_demo,
+    drills_demo,
+    canteen_demo,
+    incidents_demo,
+    documents_demo,
+)
 
 
 def build_demo(password: str = "safetyops") -> list[tuple[str, str]]:
-    district = db.session.scalar(sa.select(District).where(District.name == DISTRICT_NAME))
-    if district is None:
-        district = District(name=DISTRICT_NAME, country="KG")
-        db.session.add(district)
-    school = db.session.scalar(sa.select(School).where(School.name == SCHOOL_NAME))
-    if school is None:
-        school = School(district=district, name=SCHOOL_NAME, address="Бишкек ш., Ахунбаев көч., 95",
-                        timezone="Asia/Bishkek", default_locale="ky")
-        db.session.add(school)
-        for name, kind, floor in ZONES:
-            school.zones.append(Zone(name=name, kind=kind, floor=floor, building="А"))
-    other = db.session.scalar(sa.select(School).where(School.name == OTHER_SCHOOL_NAME))
-    if other is None:
-        other = School(district=district, name=OTHER_SCHOOL_NAME, address="Бишкек ш., Жибек Жолу пр., 12",
-                       timezone="Asia/Bishkek", default_locale="ru")
-        db.session.add(other)
-        other.zones.append(Zone(name="Главный вход", kind=ZoneKind.GATE, floor=0))
-    db.session.flush()
-    demo = Demo(password=password, district=district, school=school, other_school=other)
-
-    for username, full_name, phone, locale, role in PEOPLE:
-        _user(demo, username, full_name, phone, locale, school, role)
-        demo.logins.append((username, f"{ROLE_LABELS[role]} — {SCHOOL_NAME}"))
-    for username, full_name, phone in MORE_TEACHERS:
-        role = Role.GUARD if username.startswith("guard") else Role.TEACHER
-        _user(demo, username, full_name, phone, "ky", school, role)
-    inspector = _user(demo, "inspector", "Сатыбалдиев Марат Орозбекович", "0555 100 008", "ru", school,
-                      Role.INSPECTOR)
-    if not inspector.district_memberships:
-        inspector.district_memberships.append(DistrictMembership(district=district))
-    demo.logins.append(("inspector", f"{ROLE_LABELS[Role.INSPECTOR]} — {DISTRICT_NAME}"))
-    _user(demo, "director2", "Кузнецова Марина Сергеевна", "0555 200 001", "ru", other, Role.DIRECTOR)
-    demo.logins.append(("director2", f"{ROLE_LABELS[Role.DIRECTOR]} — {OTHER_SCHOOL_NAME}"))
-    db.session.flush()
-
-    import importlib
-    import importlib.util
-
-    from .areas import AREAS
-
-    for area in AREAS:  # areas register their steps when their demo module is imported
-        if importlib.util.find_spec(f"safetyops.{area}.demo") is not None:
-            importlib.import_module(f"safetyops.{area}.demo")
-    for fn in DEMO_STEPS:
-        fn(demo)
+    """Build (or complete) the demo and commit; returns (username, what the account is) to print."""
+    demo = base(password)
+    for step in STEPS:
+        step(demo)
     db.session.commit()
     return demo.logins
-
-
-@step
-def _appointments(demo: Demo) -> None:
-    exists = db.session.scalar(sa.select(Appointment.id).where(Appointment.school_id == demo.school.id).limit(1))
-    if exists:
-        return
-    start = dt.date(demo.today.year if demo.today.month >= 9 else demo.today.year - 1, 9, 1)
-    for username, area, number in (
-        ("safety_officer", Area.FIRE_SAFETY, "12-к"),
-        ("safety_officer", Area.CIVIL_DEFENCE, "13-к"),
-        ("deputy", Area.ELECTRICAL_SAFETY, "14-к"),
-        ("canteen", Area.CANTEEN, "15-к"),
-        ("admin", Area.INFORMATION_SECURITY, "16-к"),
-    ):
-        db.session.add(Appointment(school_id=demo.school.id, user_id=demo.users[username].id, area=area,
-                                   order_number=number, order_date=start - dt.timedelta(days=3), starts_on=start))

@@ -7,9 +7,9 @@ import random
 
 import sqlalchemy as sa
 
-from ..demo import Demo, step
 from ..drills.models import SchoolClass
 from ..extensions import db
+from ..schools.demo import Demo
 from ..time import now_utc
 from .models import BreakfastTally, CanteenDuty, CanteenSettings, MealSchedule, ScheduleStatus, Sitting, is_primary
 
@@ -36,7 +36,6 @@ def _classes(demo: Demo) -> list[SchoolClass]:
     return rows
 
 
-@step
 def canteen_demo(demo: Demo) -> None:
     school = demo.school
     if db.session.scalar(sa.select(CanteenSettings.id).where(CanteenSettings.school_id == school.id)):

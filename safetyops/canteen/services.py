@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import importlib.util
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,7 +14,11 @@ from ..auth.models import User
 from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
 from ..extensions import db
-from ..schools.models import Membership
+from ..inspections.checklist_files import content_hash, load_file, shipped_dir
+from ..inspections.models import Run, Schedule
+from ..inspections.services import run_progress
+from ..rosters.services import on_duty
+from ..schools.models import Membership, School
 from ..time import now_utc
 from .models import (
     PRIMARY_MAX_GRADE,
@@ -35,7 +38,7 @@ SANITARY_TEMPLATE_ID = "canteen_sanitary_daily"
 # --- classes -------------------------------------------------------------------------------------------------
 
 
-def classes(school, *, active_only: bool = True, primary_only: bool = False) -> list[SchoolClass]:
+def classes(school: School, *, active_only: bool = True, primary_only: bool = False) -> list[SchoolClass]:
     q = sa.select(SchoolClass).where(SchoolClass.school_id == school.id)
     if active_only:
         q = q.where(SchoolClass.is_active.is_(True))
@@ -44,7 +47,7 @@ def classes(school, *, active_only: bool = True, primary_only: bool = False) -> 
     return list(db.session.scalars(q.order_by(SchoolClass.grade, SchoolClass.name)))
 
 
-def school_class(school, class_id) -> SchoolClass:
+def school_class(school: School, class_id) -> SchoolClass:
     """The class `class_id` of this school, or a ServiceError (another school's class is refused)."""
     try:
         ident = int(class_id)
@@ -57,12 +60,12 @@ def school_class(school, class_id) -> SchoolClass:
     return found
 
 
-def _is_staff(school, user_id) -> bool:
+def _is_staff(school: School, user_id) -> bool:
     return db.session.scalar(sa.select(Membership.id).where(Membership.school_id == school.id,
                                                             Membership.user_id == user_id)) is not None
 
 
-def homeroom_classes(user, school) -> list[SchoolClass]:
+def homeroom_classes(user, school: School) -> list[SchoolClass]:
     return list(db.session.scalars(sa.select(SchoolClass).where(
         SchoolClass.school_id == school.id, SchoolClass.homeroom_id == user.id,
         SchoolClass.is_active.is_(True)).order_by(SchoolClass.name)))
@@ -71,14 +74,14 @@ def homeroom_classes(user, school) -> list[SchoolClass]:
 # --- settings -------------------------------------------------------------------------------------------------
 
 
-def settings(school) -> CanteenSettings:
+def settings(school: School) -> CanteenSettings:
     """The school's canteen settings (defaults until saved; not added to the session)."""
     found = db.session.scalar(sa.select(CanteenSettings).where(CanteenSettings.school_id == school.id))
     return found or CanteenSettings(school_id=school.id, capacity=120, day_starts=dt.time(7, 30),
                                     day_ends=dt.time(18, 0))
 
 
-def save_settings(actor, school, *, capacity, day_starts, day_ends) -> CanteenSettings:
+def save_settings(actor: User | None, school: School, *, capacity, day_starts, day_ends) -> CanteenSettings:
     if capacity is None or capacity < 1:
         raise ServiceError(_l("The capacity must be at least 1 seat."), "capacity")
     if day_starts >= day_ends:
@@ -109,7 +112,7 @@ WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Fr
             _l("Sunday")]
 
 
-def approved_schedule(school) -> MealSchedule | None:
+def approved_schedule(school: School) -> MealSchedule | None:
     return db.session.scalar(sa.select(MealSchedule).where(MealSchedule.school_id == school.id,
                                                            MealSchedule.status == ScheduleStatus.APPROVED)
                              .options(sa.orm.selectinload(MealSchedule.sittings).selectinload(Sitting.school_class)
@@ -117,7 +120,7 @@ def approved_schedule(school) -> MealSchedule | None:
                              .order_by(MealSchedule.approved_dt.desc()).limit(1))
 
 
-def draft_schedule(school, create: bool = True) -> MealSchedule | None:
+def draft_schedule(school: School, create: bool = True) -> MealSchedule | None:
     """The draft being edited; the first edit copies the approved schedule into a new draft."""
     draft = db.session.scalar(sa.select(MealSchedule).where(MealSchedule.school_id == school.id,
                                                             MealSchedule.status == ScheduleStatus.DRAFT).limit(1))
@@ -157,7 +160,8 @@ def _fmt(t: dt.time) -> str:
     return t.strftime("%H:%M")
 
 
-def save_sitting(actor, school, sitting: Sitting | None, *, class_id, weekdays, starts, ends) -> list[Sitting]:
+def save_sitting(actor: User | None, school: School, sitting: Sitting | None, *, class_id, weekdays, starts,
+                 ends) -> list[Sitting]:
     """Put a class's meal at [starts, ends) on each of `weekdays` in the draft, refusing a time outside the
     school day and any moment when the seated classes would exceed the canteen's capacity."""
     klass = school_class(school, class_id)
@@ -199,7 +203,7 @@ def save_sitting(actor, school, sitting: Sitting | None, *, class_id, weekdays, 
     return new
 
 
-def delete_sitting(actor, school, sitting: Sitting) -> None:
+def delete_sitting(actor: User | None, school: School, sitting: Sitting) -> None:
     draft = draft_schedule(school)
     target = next((s for s in draft.sittings if s.class_id == sitting.class_id and s.weekday == sitting.weekday),
                   None)
@@ -209,7 +213,7 @@ def delete_sitting(actor, school, sitting: Sitting) -> None:
     record(actor, school, "sitting.delete", draft, detail=f"class={sitting.class_id} day={sitting.weekday}")
 
 
-def approve(actor, school) -> MealSchedule:
+def approve(actor: User | None, school: School) -> MealSchedule:
     draft = draft_schedule(school, create=False)
     if draft is None:
         raise ServiceError(_l("There are no changes to approve."))
@@ -233,7 +237,7 @@ def approve(actor, school) -> MealSchedule:
     return draft
 
 
-def discard_draft(actor, school) -> None:
+def discard_draft(actor: User | None, school: School) -> None:
     draft = draft_schedule(school, create=False)
     if draft is not None:
         db.session.delete(draft)
@@ -241,7 +245,7 @@ def discard_draft(actor, school) -> None:
         record(actor, school, "schedule.discard", draft)
 
 
-def sittings_on(school, weekday: int, schedule: MealSchedule | None = None) -> list[Sitting]:
+def sittings_on(school: School, weekday: int, schedule: MealSchedule | None = None) -> list[Sitting]:
     schedule = schedule or approved_schedule(school)
     if schedule is None:
         return []
@@ -257,7 +261,7 @@ class TimelineRow:
     lane: int
 
 
-def timeline(school, weekday: int, schedule: MealSchedule | None) -> tuple[list[TimelineRow], int, list]:
+def timeline(school: School, weekday: int, schedule: MealSchedule | None) -> tuple[list[TimelineRow], int, list]:
     """Rows of the day's timeline (positions in percent of the school day), the peak, and hour marks."""
     conf = settings(school)
     day = sittings_on(school, weekday, schedule) if schedule else []
@@ -286,7 +290,7 @@ def timeline(school, weekday: int, schedule: MealSchedule | None) -> tuple[list[
     return rows, peak, marks
 
 
-def my_meal_times(user, school, day: dt.date) -> list[tuple[SchoolClass, Sitting]]:
+def my_meal_times(user, school: School, day: dt.date) -> list[tuple[SchoolClass, Sitting]]:
     """For a homeroom teacher: when each of their classes eats on `day` (approved schedule only)."""
     mine = homeroom_classes(user, school)
     if not mine:
@@ -295,7 +299,7 @@ def my_meal_times(user, school, day: dt.date) -> list[tuple[SchoolClass, Sitting
     return [(c, by_class[c.id]) for c in mine if c.id in by_class]
 
 
-def next_meal_times(user, school, day: dt.date) -> tuple[dt.date, list[tuple[SchoolClass, Sitting]]] | None:
+def next_meal_times(user, school: School, day: dt.date) -> tuple[dt.date, list[tuple[SchoolClass, Sitting]]] | None:
     """The teacher's classes' meal times on `day`, or on the next day within a week that has any."""
     mine = homeroom_classes(user, school)
     if not mine:
@@ -319,29 +323,17 @@ def meal_time_text(sitting: Sitting) -> str:
 # --- person in charge ----------------------------------------------------------------------------------------
 
 
-def _rosters_on_duty(school, day):
-    if importlib.util.find_spec("safetyops.rosters") is None or \
-            importlib.util.find_spec("safetyops.rosters.services") is None:
-        return None
-    from safetyops.rosters import services as rosters  # noqa: PLC0415
-
-    on_duty = getattr(rosters, "on_duty", None)
-    if on_duty is None:
-        return None
-    return on_duty(school, day, post_kind="canteen")
-
-
-def in_charge(school, day: dt.date) -> list[User]:
+def in_charge(school: School, day: dt.date) -> list[User]:
     """Who controls the canteen on `day`: the rosters' canteen post when there is one, else the assignment."""
-    from_roster = _rosters_on_duty(school, day)
+    from_roster = on_duty(school, day, post_kind="canteen")
     if from_roster:
-        return list(from_roster)
+        return from_roster
     duty = db.session.scalar(sa.select(CanteenDuty).where(CanteenDuty.school_id == school.id,
                                                           CanteenDuty.day == day))
     return [duty.user] if duty else []
 
 
-def assign_duty(actor, school, *, day: dt.date, user_id: int | None) -> CanteenDuty | None:
+def assign_duty(actor: User | None, school: School, *, day: dt.date, user_id: int | None) -> CanteenDuty | None:
     duty = db.session.scalar(sa.select(CanteenDuty).where(CanteenDuty.school_id == school.id,
                                                           CanteenDuty.day == day))
     if not user_id:
@@ -368,8 +360,6 @@ def sanitary_template():
     Loaded once per process (the file ships with the code)."""
     global _TEMPLATE
     if _TEMPLATE is None:
-        from ..inspections.checklist_files import content_hash, load_file, shipped_dir
-
         path = shipped_dir() / f"{SANITARY_TEMPLATE_ID}.yaml"
         template, errors = load_file(path) if path.exists() else (None, ["missing"])
         _TEMPLATE = (template, content_hash(template)) if template is not None and not errors else (None, "")
@@ -383,26 +373,19 @@ _TEMPLATE = None
 class EngineCheck:
     """The sanitary check as a schedule of the inspections engine (when the school has one)."""
 
-    schedule: object
-    run: object | None
+    schedule: Schedule
+    run: Run | None
     answered: int
     total: int
 
     @property
     def is_done(self) -> bool:
-        return self.run is not None and getattr(self.run, "is_done", False)
+        return self.run is not None and self.run.is_done
 
 
-def engine_check(school, day: dt.date) -> EngineCheck | None:
+def engine_check(school: School, day: dt.date) -> EngineCheck | None:
     """The school's active inspections schedule for the canteen sanitary checklist and the day's run;
-    None when the inspections engine is absent or the school has no such schedule (the canteen's own
-    sanitary form is used then)."""
-    if importlib.util.find_spec("safetyops.inspections.models") is None:
-        return None
-    try:
-        from safetyops.inspections.models import Run, Schedule  # noqa: PLC0415
-    except ImportError:
-        return None
+    None when the school has no such schedule (the canteen's own sanitary form is used then)."""
     schedule = db.session.scalar(sa.select(Schedule).where(
         Schedule.school_id == school.id, Schedule.template_key == SANITARY_TEMPLATE_ID,
         Schedule.is_active.is_(True)).order_by(Schedule.id).limit(1))
@@ -411,21 +394,17 @@ def engine_check(school, day: dt.date) -> EngineCheck | None:
     run = db.session.scalar(sa.select(Run).where(Run.schedule_id == schedule.id, Run.period_start == day).limit(1))
     answered = total = 0
     if run is not None:
-        try:
-            from safetyops.inspections.services import run_progress  # noqa: PLC0415
-
-            answered, total = run_progress(run)
-        except (ImportError, AttributeError, TypeError):
-            pass
+        answered, total = run_progress(run)
     return EngineCheck(schedule, run, answered, total)
 
 
-def sanitary_check(school, day: dt.date) -> SanitaryCheck | None:
+def sanitary_check(school: School, day: dt.date) -> SanitaryCheck | None:
     return db.session.scalar(sa.select(SanitaryCheck).where(SanitaryCheck.school_id == school.id,
                                                             SanitaryCheck.day == day))
 
 
-def save_sanitary(actor, school, day: dt.date, answers: dict[str, tuple[bool | None, str]], lang: str):
+def save_sanitary(actor: User | None, school: School, day: dt.date, answers: dict[str, tuple[bool | None, str]],
+                  lang: str):
     """Store the answers {item_id: (is_ok, note)}; a problem needs a note.  Answers can be given in several
     goes (the check is complete when every item is answered).  Returns (check, failed item texts)."""
     template, digest = sanitary_template()
@@ -470,13 +449,14 @@ def save_sanitary(actor, school, day: dt.date, answers: dict[str, tuple[bool | N
 # --- breakfast tally -----------------------------------------------------------------------------------------
 
 
-def tallies_on(school, day: dt.date) -> dict[int, BreakfastTally]:
+def tallies_on(school: School, day: dt.date) -> dict[int, BreakfastTally]:
     rows = db.session.scalars(sa.select(BreakfastTally).where(BreakfastTally.school_id == school.id,
                                                               BreakfastTally.day == day))
     return {t.class_id: t for t in rows}
 
 
-def save_tally(actor, school, *, class_id, day: dt.date, served, absent, substitutions) -> BreakfastTally:
+def save_tally(actor: User | None, school: School, *, class_id, day: dt.date, served, absent,
+               substitutions) -> BreakfastTally:
     klass = school_class(school, class_id)
     if not is_primary(klass):
         raise ServiceError(_l("Free breakfast is for grades 1–4 only."), "class_id")
@@ -520,7 +500,7 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def month_summary(school, year: int, month: int) -> tuple[list[MonthRow], MonthRow | None]:
+def month_summary(school: School, year: int, month: int) -> tuple[list[MonthRow], MonthRow | None]:
     first, last = month_bounds(year, month)
     rows = db.session.execute(
         sa.select(BreakfastTally.class_id, sa.func.count(), sa.func.sum(BreakfastTally.served),
@@ -543,7 +523,7 @@ def month_summary(school, year: int, month: int) -> tuple[list[MonthRow], MonthR
     return out, total
 
 
-def month_daily(school, year: int, month: int) -> list[BreakfastTally]:
+def month_daily(school: School, year: int, month: int) -> list[BreakfastTally]:
     first, last = month_bounds(year, month)
     return list(db.session.scalars(
         sa.select(BreakfastTally).where(BreakfastTally.school_id == school.id, BreakfastTally.day.between(first, last))

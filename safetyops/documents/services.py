@@ -250,7 +250,7 @@ def due_documents(school, today: dt.date, *, kinds=None, user=None) -> dict[str,
         q = q.where(Document.responsible_id == user.id)
     if kinds is not None:
         q = q.where(Document.kind.in_(list(kinds)))
-    found = {DocStatus.REVIEW_DUE.value: [], DocStatus.EXPIRED.value: []}
+    found: dict[str, list[Document]] = {DocStatus.REVIEW_DUE.value: [], DocStatus.EXPIRED.value: []}
     for doc in db.session.scalars(q):
         status = doc.status_on(today)
         if status.value in found:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..demo import Demo, step
 from ..extensions import db
+from ..schools.demo import Demo
 from ..schools.models import Appointment, Area
 from ..time import local_to_utc
 from .models import (
@@ -41,7 +41,6 @@ PLAN = [(9, 15, DrillKind.FIRE, True), (10, 20, DrillKind.EARTHQUAKE, True), (11
         (4, 14, DrillKind.FIRE, True), (5, 12, DrillKind.EARTHQUAKE, False)]
 
 
-@step
 def drills_demo(demo: Demo) -> None:
     school = demo.school
     if db.session.scalar(sa.select(SchoolClass.id).where(SchoolClass.school_id == school.id).limit(1)):

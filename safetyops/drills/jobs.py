@@ -1,12 +1,10 @@
-"""Scheduler sweeps of the drills area."""
+"""Scheduler sweeps of the drills area (plain functions: `safetyops.scheduler.catalogue` lists them)."""
 
 from __future__ import annotations
 
-from ..scheduler.registry import sweep
 from . import services
 
 
-@sweep("drills.training_expiry", every_minutes=60)
 def training_expiry(now) -> int:
     """SMS each person whose current safety certificate expires within 30 days (once per certificate)."""
     return services.training_reminders(now)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,6 +13,11 @@ from ..auth.models import User
 from ..auth.roles import Role
 from ..errors_service import ServiceError
 from ..extensions import db
+from ..gate.models import ENTRY_KIND_LABELS
+from ..gate.services import on_site_now
+from ..inspections.services import open_action
+from ..notifications import outbox
+from ..rosters.services import on_duty
 from ..schools.models import Appointment, Area, Membership, School
 from ..time import now_utc, school_today, zone
 from .models import (
@@ -42,20 +45,7 @@ DUTY_ADMIN_POST = "duty_admin"
 EXPIRY_WARNING_DAYS = 30
 
 
-# --- soft dependencies -----------------------------------------------------------
-
-
-def _optional(name: str):
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(name)
-
-
-def _outbox():
-    return _optional("safetyops.notifications.outbox")
+# --- SMS texts -------------------------------------------------------------------
 
 
 SMS_TEXTS = {
@@ -66,20 +56,18 @@ SMS_TEXTS = {
 
 
 def register_sms_texts() -> None:
-    outbox = _outbox()
-    if outbox is None:
-        return
+    """Give the outbox this area's texts (idempotent)."""
     for kind, text in SMS_TEXTS.items():
         outbox.register_text(kind, text)
 
 
+register_sms_texts()  # the notifications area lists every text it knows
+
+
 def is_duty_admin(user, school: School, day: dt.date) -> bool:
-    """Is `user` on the rosters' duty-administrator post today?  False without the rosters area."""
-    rosters = _optional("safetyops.rosters.services")
-    if rosters is None:
-        return False
+    """Is `user` on the rosters' duty-administrator post today?"""
     try:
-        people = rosters.on_duty(school, day, post_kind=DUTY_ADMIN_POST)
+        people = on_duty(school, day, post_kind=DUTY_ADMIN_POST)
     except Exception:  # noqa: BLE001 - a broken roster must not stop an evacuation
         return False
     return any(p.id == user.id for p in people)
@@ -116,7 +104,7 @@ def _member_of(school: School, user_id: int | None) -> bool:
                                                             Membership.user_id == user_id)) is not None
 
 
-def save_class(actor, school: School, klass: SchoolClass | None, *, name: str, grade: int, students: int,
+def save_class(actor: User | None, school: School, klass: SchoolClass | None, *, name: str, grade: int, students: int,
                homeroom_id: int | None, assembly_point_id: int | None, is_active: bool = True) -> SchoolClass:
     name = name.strip()
     clash = db.session.scalar(sa.select(SchoolClass.id).where(
@@ -146,7 +134,7 @@ def assembly_points(school: School, active_only: bool = False) -> list[AssemblyP
     return list(db.session.scalars(q.order_by(AssemblyPoint.is_active.desc(), AssemblyPoint.name)))
 
 
-def save_point(actor, school: School, point: AssemblyPoint | None, *, name: str, description: str = "",
+def save_point(actor: User | None, school: School, point: AssemblyPoint | None, *, name: str, description: str = "",
                is_active: bool = True) -> AssemblyPoint:
     name = name.strip()
     clash = db.session.scalar(sa.select(AssemblyPoint.id).where(
@@ -170,7 +158,7 @@ def targets(school: School) -> dict[DrillKind, int]:
     return {k: found.get(k, DEFAULT_TARGET_SECONDS[k]) for k in DrillKind}
 
 
-def set_targets(actor, school: School, seconds_by_kind: dict) -> None:
+def set_targets(actor: User | None, school: School, seconds_by_kind: dict) -> None:
     rows = {t.kind: t for t in db.session.scalars(sa.select(DrillTarget).where(DrillTarget.school_id == school.id))}
     for kind, seconds in seconds_by_kind.items():
         kind = DrillKind(kind)
@@ -197,7 +185,7 @@ def plan_for_year(school: School, start: dt.date) -> list[PlannedDrill]:
         .order_by(PlannedDrill.target_date)))
 
 
-def save_plan(actor, school: School, plan: PlannedDrill | None, *, kind, target_date: dt.date,
+def save_plan(actor: User | None, school: School, plan: PlannedDrill | None, *, kind, target_date: dt.date,
               is_announced: bool = True, note: str = "") -> PlannedDrill:
     creating = plan is None
     if creating:
@@ -230,7 +218,7 @@ def staff_of(school: School) -> list[User]:
         Membership.school_id == school.id, User.is_enabled.is_(True)).order_by(User.id)))
 
 
-def start_drill(actor, school: School, *, kind, is_real: bool = False, is_announced: bool = True,
+def start_drill(actor: User | None, school: School, *, kind, is_real: bool = False, is_announced: bool = True,
                 plan_id: int | None = None, send_sms: bool = False, now: dt.datetime | None = None) -> Drill:
     """Start the clock.  A real emergency always sends an urgent SMS to every member of staff."""
     now = now or now_utc()
@@ -264,10 +252,6 @@ def start_drill(actor, school: School, *, kind, is_real: bool = False, is_announ
 
 
 def _send_start_sms(school: School, drill: Drill) -> int:
-    outbox = _outbox()
-    if outbox is None:
-        return 0
-    register_sms_texts()
     kind = "drills.emergency" if drill.is_real else "drills.start"
     rows = outbox.notify(school, staff_of(school), kind, str(drill.id), {}, urgent=drill.is_real)
     return len(rows or [])
@@ -290,8 +274,8 @@ def _check_counts(on_register: int, present: int, evacuated: int, injured: int, 
         raise ServiceError(_l("%(n)s missing: type their names.", n=present - evacuated), "missing_names")
 
 
-def report_class(actor, school: School, drill: Drill, klass: SchoolClass, *, on_register: int, present: int,
-                 evacuated: int, injured: int = 0, missing_names: str = "",
+def report_class(actor: User | None, school: School, drill: Drill, klass: SchoolClass, *, on_register: int,
+                 present: int, evacuated: int, injured: int = 0, missing_names: str = "",
                  now: dt.datetime | None = None) -> tuple[ClassReport, bool]:
     """The roll-call of one class.  A second report updates the first (its time stays the first one's)."""
     now = now or now_utc()
@@ -328,7 +312,7 @@ def report_class(actor, school: School, drill: Drill, klass: SchoolClass, *, on_
     return report, created
 
 
-def _fill(report, actor, on_register, present, evacuated, injured, missing_names, now) -> None:
+def _fill(report, actor: User | None, on_register, present, evacuated, injured, missing_names, now) -> None:
     report.reporter_id = getattr(actor, "id", None)
     report.on_register, report.present, report.evacuated = on_register, present, evacuated
     report.injured, report.missing_names, report.updated_dt = injured, missing_names, now
@@ -338,7 +322,7 @@ class NeedsConfirmation(ServiceError):
     """All clear before any report: the person must confirm."""
 
 
-def all_clear(actor, school: School, drill: Drill, *, confirmed: bool = False,
+def all_clear(actor: User | None, school: School, drill: Drill, *, confirmed: bool = False,
               now: dt.datetime | None = None) -> Drill:
     now = now or now_utc()
     if not drill.is_live:
@@ -370,12 +354,9 @@ def expected_classes(drill: Drill) -> list[SchoolClass]:
 
 
 def on_site(school: School) -> list | None:
-    """Open gate entries (the gate area), or None without it."""
-    gate = _optional("safetyops.gate.services")
-    if gate is None:
-        return None
+    """Open gate entries (the gate area); None when the gate log cannot be read."""
     try:
-        return list(gate.on_site_now(school))
+        return list(on_site_now(school))
     except Exception:  # noqa: BLE001 - the board must work without the gate log
         return None
 
@@ -392,9 +373,8 @@ def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = 
     end = drill.ended_dt or now
     people = on_site(drill.school) if with_on_site and drill.is_live else None
     by_kind: dict[str, int] = {}
-    labels = getattr(_optional("safetyops.gate.models"), "ENTRY_KIND_LABELS", {}) if people else {}
     for entry in people or []:
-        key = str(labels.get(getattr(entry, "kind", ""), getattr(entry, "kind", "")))
+        key = str(ENTRY_KIND_LABELS.get(entry.kind, entry.kind))
         by_kind[key] = by_kind.get(key, 0) + 1
     last = max((r.updated_dt for r in reported), default=drill.started_dt)
     version = f"{drill.id}.{len(reported)}.{last.timestamp()}"
@@ -425,7 +405,7 @@ def summary(drill: Drill) -> dict:
             "on_time": evacuation is not None and evacuation <= drill.target_seconds and not unreported}
 
 
-def save_review(actor, school: School, drill: Drill, *, observers_notes: str, participants: str) -> None:
+def save_review(actor: User | None, school: School, drill: Drill, *, observers_notes: str, participants: str) -> None:
     drill.observers_notes = (observers_notes or "").strip()[:5000]
     drill.participants = (participants or "").strip()[:2000]
     record(actor, school, "drill.review", drill)
@@ -434,7 +414,7 @@ def save_review(actor, school: School, drill: Drill, *, observers_notes: str, pa
 SEVERITIES = ("critical", "major", "minor")
 
 
-def add_finding(actor, school: School, drill: Drill, *, text: str, severity: str = "minor",
+def add_finding(actor: User | None, school: School, drill: Drill, *, text: str, severity: str = "minor",
                 raise_action: bool = True) -> DrillFinding:
     text = (text or "").strip()
     if not text:
@@ -446,13 +426,11 @@ def add_finding(actor, school: School, drill: Drill, *, text: str, severity: str
     db.session.add(finding)
     db.session.flush()
     if raise_action:
-        inspections = _optional("safetyops.inspections.services")
-        if inspections is not None and hasattr(inspections, "open_action"):
-            area = Area.CIVIL_DEFENCE if drill.kind in (DrillKind.EARTHQUAKE, DrillKind.CHEMICAL,
-                                                        DrillKind.LOCKDOWN) else Area.FIRE_SAFETY
-            action = inspections.open_action(actor, school, title=text[:200], severity=severity, area=area.value,
-                                             description=text, source="other")
-            finding.action_id = getattr(action, "id", None)
+        area = Area.CIVIL_DEFENCE if drill.kind in (DrillKind.EARTHQUAKE, DrillKind.CHEMICAL,
+                                                    DrillKind.LOCKDOWN) else Area.FIRE_SAFETY
+        action = open_action(actor, school, title=text[:200], severity=severity, area=area.value,
+                             description=text, source="other")
+        finding.action_id = action.id
     record(actor, school, "drill.finding", finding, detail=f"action={finding.action_id}")
     return finding
 
@@ -494,8 +472,8 @@ def drills_seconds(drills: list[Drill]) -> dict[int, int | None]:
 # --- staff training ------------------------------------------------------------------------
 
 
-def save_training(actor, school: School, rec: TrainingRecord | None, *, user_id: int, course, taken_on: dt.date,
-                  expires_on: dt.date | None, certificate_no: str = "",
+def save_training(actor: User | None, school: School, rec: TrainingRecord | None, *, user_id: int, course,
+                  taken_on: dt.date, expires_on: dt.date | None, certificate_no: str = "",
                   electrical_group: int | None = None) -> TrainingRecord:
     if not _member_of(school, user_id):
         raise ServiceError(_l("Choose a person who works at this school."), "user_id")
@@ -559,10 +537,6 @@ def my_expiring(user, school: School, today: dt.date) -> list[TrainingRecord]:
 
 def training_reminders(now: dt.datetime) -> int:
     """Queue one SMS per current certificate that expires within 30 days (idempotent; catches up)."""
-    outbox = _outbox()
-    if outbox is None:
-        return 0
-    register_sms_texts()
     queued = 0
     for school in db.session.scalars(sa.select(School)):
         today = now.astimezone(zone(school.timezone)).date()
@@ -590,7 +564,7 @@ def cd_members(school: School, day: dt.date) -> list[tuple[Appointment, CdMember
                                                              am[0].user.full_name))
 
 
-def save_cd_member(actor, school: School, member: CdMember | None, *, user_id: int, function, duties: str,
+def save_cd_member(actor: User | None, school: School, member: CdMember | None, *, user_id: int, function, duties: str,
                    order_number: str, order_date: dt.date, starts_on: dt.date,
                    ends_on: dt.date | None = None) -> CdMember:
     from ..schools.services import save_appointment

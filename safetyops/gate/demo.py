@@ -8,8 +8,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..demo import Demo, step
 from ..extensions import db
+from ..schools.demo import Demo
 from ..time import local_to_utc, now_utc
 from . import services
 from .models import EVENT_KINDS, Checkpoint, CheckpointScan, DocType, EntryKind, GateEntry, WatchlistEntry, WatchReason
@@ -45,7 +45,6 @@ TRAFFIC = [
 ]
 
 
-@step
 def gate_demo(demo: Demo) -> None:
     school = demo.school
     if db.session.scalar(sa.select(GateEntry.id).where(GateEntry.school_id == school.id,

@@ -5,8 +5,6 @@ Other areas read `on_site_now(school)` (the drills' evacuation list)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import secrets
 from dataclasses import dataclass, field
 
@@ -19,6 +17,8 @@ from ..auth.models import User
 from ..auth.roles import Role
 from ..errors_service import ServiceError
 from ..extensions import db
+from ..notifications import outbox
+from ..rosters.services import on_duty
 from ..schools.models import Membership, School
 from ..security import hash_password, verify_password
 from ..time import local_to_utc, now_utc, zone
@@ -74,26 +74,20 @@ SMS_SAMPLES = {
 }
 
 
-def _outbox():
-    if importlib.util.find_spec("safetyops.notifications.outbox") is None:
-        return None
-    module = importlib.import_module("safetyops.notifications.outbox")
-    for kind, text in SMS_TEXTS.items():
-        if kind not in module.texts():
-            module.register_text(kind, text, sample=SMS_SAMPLES[kind])
-    return module
-
-
 def register_texts() -> None:
-    _outbox()
+    """Give the outbox this area's texts (idempotent)."""
+    for kind, text in SMS_TEXTS.items():
+        outbox.register_text(kind, text, sample=SMS_SAMPLES[kind])
 
 
-def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False) -> list:
-    """Queue SMS through the notifications outbox; nothing when that area is not installed."""
-    module = _outbox()
-    if module is None or not recipients:
+register_texts()  # the notifications area lists every text it knows
+
+
+def notify(school: School, recipients, kind: str, key: str, params: dict, *, urgent: bool = False) -> list:
+    """Queue SMS through the notifications outbox in the current transaction."""
+    if not recipients:
         return []
-    return module.notify(school, recipients, kind, key, params, urgent=urgent)
+    return outbox.notify(school, recipients, kind, key, params, urgent=urgent)
 
 
 def _short(text: str, n: int = 22) -> str:
@@ -171,15 +165,8 @@ def _members(school: School, roles) -> list[User]:
 
 def duty_admins(school: School, day: dt.date) -> list[User]:
     """Today's duty administrator from the roster if there is one, else the deputies, else the director."""
-    if importlib.util.find_spec("safetyops.rosters") and importlib.util.find_spec("safetyops.rosters.services"):
-        rosters = importlib.import_module("safetyops.rosters.services")
-        try:
-            people = rosters.on_duty(school, day, post_kind="duty_admin")
-        except (TypeError, ValueError, LookupError):
-            people = []
-        if people:
-            return list(people)
-    return _members(school, [Role.DEPUTY]) or _members(school, [Role.DIRECTOR])
+    return on_duty(school, day, post_kind="duty_admin") or _members(school, [Role.DEPUTY]) or \
+        _members(school, [Role.DIRECTOR])
 
 
 def directors(school: School) -> list[User]:

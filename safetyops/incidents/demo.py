@@ -7,9 +7,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..demo import Demo, step
 from ..drills.models import SchoolClass
 from ..extensions import db
+from ..schools.demo import Demo
 from ..time import local_to_utc
 from .models import (
     Briefing,
@@ -52,7 +52,6 @@ def _classes(school) -> dict[str, SchoolClass]:
     return {c.name: c for c in db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == school.id))}
 
 
-@step
 def incidents_demo(demo: Demo) -> None:
     school = demo.school
     if db.session.scalar(sa.select(RoadIncident.id).where(RoadIncident.school_id == school.id).limit(1)):

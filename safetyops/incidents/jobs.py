@@ -5,13 +5,12 @@
   is two days away (or nearer) and some class taking part has no briefing recorded.
 
 Both are idempotent over database state (the SMS key is the event and its date), so a missed run is caught
-up by the next one and a double run sends nothing twice."""
+up by the next one and a double run sends nothing twice.  Plain functions: `safetyops.scheduler.catalogue`
+lists them by name."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.models import User
 from ..auth.roles import Role
 from ..extensions import db
+from ..notifications import outbox
 from ..schools.models import Membership, School
 from ..time import zone
 from . import services
@@ -31,15 +31,7 @@ EVENT_TEXT = _l("Event %(date)s: %(n)s classes without a safety briefing.")
 REMIND_DAYS = 2
 
 
-def _outbox():
-    try:
-        if importlib.util.find_spec("safetyops.notifications.outbox") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    module = importlib.import_module("safetyops.notifications.outbox")
-    module.register_text(EVENT_KIND, EVENT_TEXT)
-    return module
+outbox.register_text(EVENT_KIND, EVENT_TEXT)  # the notifications area lists every text it knows
 
 
 def anonymise(now: datetime) -> int:
@@ -50,9 +42,6 @@ def anonymise(now: datetime) -> int:
 
 
 def event_briefings(now: datetime) -> int:
-    outbox = _outbox()
-    if outbox is None:
-        return 0
     queued = 0
     for school in db.session.scalars(sa.select(School)):
         today = now.astimezone(zone(school.timezone)).date()
@@ -72,10 +61,3 @@ def event_briefings(now: datetime) -> int:
     db.session.commit()
     return queued
 
-
-_outbox()  # register the SMS text at import time (the notifications area lists the texts it knows)
-if importlib.util.find_spec("safetyops.scheduler.registry") is not None:
-    from ..scheduler.registry import sweep
-
-    sweep("incidents.anonymise", every_minutes=360)(anonymise)
-    sweep("incidents.event_briefings", every_minutes=30)(event_briefings)

@@ -339,7 +339,13 @@ def analyse(school, year: int) -> Analysis:
         .where(RoadIncident.school_id == school.id, RoadIncident.occurred_dt >= a, RoadIncident.occurred_dt < b)
     ).all()
     tz = zone(school.timezone)
-    months, places, place_names, modes, ages, bands, grades = (Counter() for _ in range(7))
+    months: Counter[int] = Counter()
+    places: Counter[str] = Counter()
+    place_names: dict[str, str] = {}
+    modes: Counter[str] = Counter()
+    ages: Counter[str] = Counter()
+    bands: Counter[str] = Counter()
+    grades: Counter[int | None] = Counter()
     serious = route = measured = 0
     for occurred, place, key, mode, grade, severity, journey, measures, _cls in rows:
         local = occurred.astimezone(tz)

@@ -1,16 +1,10 @@
-"""SMS texts and the soft link to the notifications outbox.
-
-The outbox (`safetyops.notifications.outbox`) may not exist yet: then `send()` queues
-nothing and returns an empty list; what matters is also shown on the home page."""
+"""SMS texts of the inspections area, queued through the notifications outbox's `notify()`."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from flask_babel import lazy_gettext as _l
 
-OUTBOX = "safetyops.notifications.outbox"
+from ..notifications import outbox
 
 #: kind -> SMS text (one segment: <= 70 characters in Cyrillic at realistic values).
 TEXTS = {
@@ -26,29 +20,13 @@ TEXTS = {
 PLACE_MAX = 18
 
 
-def outbox():
-    """The outbox module, or None while the notifications area is not there."""
-    try:
-        if importlib.util.find_spec(OUTBOX) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(OUTBOX)
+def register_texts() -> None:
+    """Give the outbox this area's texts (idempotent)."""
+    for kind, text in TEXTS.items():
+        outbox.register_text(kind, text)
 
 
-_registered = False
-
-
-def register_texts() -> bool:
-    global _registered
-    module = outbox()
-    if module is None:
-        return False
-    if not _registered:
-        for kind, text in TEXTS.items():
-            module.register_text(kind, text)
-        _registered = True
-    return True
+register_texts()  # the notifications area lists every text it knows
 
 
 def short_place(name: str | None) -> str:
@@ -57,9 +35,9 @@ def short_place(name: str | None) -> str:
 
 
 def send(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False) -> list:
-    """Queue SMS through the outbox in the current transaction; [] when there is no outbox."""
+    """Queue SMS through the outbox in the current transaction (each person once)."""
     recipients = [u for u in recipients if u is not None]
-    if not recipients or not register_texts():
+    if not recipients:
         return []
     unique = list({u.id: u for u in recipients}.values())
-    return outbox().notify(school, unique, kind, key, params, urgent=urgent) or []
+    return outbox.notify(school, unique, kind, key, params, urgent=urgent)

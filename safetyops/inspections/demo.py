@@ -9,8 +9,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from ..demo import Demo, step
 from ..extensions import db
+from ..schools.demo import Demo
 from ..schools.models import Zone, ZoneKind
 from ..time import now_utc
 from . import services
@@ -53,7 +53,6 @@ def _zone(demo: Demo, prefix: str) -> Zone:
     return next(z for z in demo.school.zones if z.name.startswith(prefix))
 
 
-@step
 def inspections_demo(demo: Demo) -> None:
     school = demo.school
     if db.session.scalar(sa.select(Asset.id).where(Asset.school_id == school.id).limit(1)) is not None:

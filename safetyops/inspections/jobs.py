@@ -6,12 +6,13 @@ up: everything is selected by "due before now", never by "due in the last minute
   for the template's area; after twice that → the director;
 - corrective action due today → assignee; past due → assignee, and after ACTION_ESCALATE_DAYS
   → the responsible person for its area.
+
+Plain functions: `safetyops.scheduler.catalogue` lists the sweeps by name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import sqlalchemy as sa
 
@@ -24,18 +25,6 @@ from .periods import Status
 
 ESCALATE_AFTER = dt.timedelta(hours=2)
 ACTION_ESCALATE_DAYS = 2
-
-
-def _registry_sweep(name: str, every_minutes: float):
-    try:
-        found = importlib.util.find_spec("safetyops.scheduler.registry") is not None
-    except ModuleNotFoundError:
-        found = False
-    if not found:
-        return lambda fn: fn
-    from ..scheduler.registry import sweep
-
-    return sweep(name, every_minutes=every_minutes)
 
 
 def _schools():
@@ -102,14 +91,12 @@ def action_reminders(now: dt.datetime) -> int:
     return queued
 
 
-@_registry_sweep("inspections.checks", every_minutes=5)
 def checks_sweep(now: dt.datetime) -> int:
     n = check_reminders(now)
     db.session.commit()
     return n
 
 
-@_registry_sweep("inspections.actions", every_minutes=30)
 def actions_sweep(now: dt.datetime) -> int:
     n = action_reminders(now)
     db.session.commit()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
-import importlib.util
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +21,8 @@ from ..auth.models import User
 from ..auth.roles import Role
 from ..errors_service import ServiceError
 from ..extensions import db
+from ..rosters.models import Post, Shift
+from ..rosters.services import on_duty
 from ..schools.models import Area, Membership, Zone
 from ..time import now_utc, school_today
 from . import alerts
@@ -254,15 +254,9 @@ def _users_with_role(school, role: str) -> list[User]:
         .order_by(User.id)))
 
 
-def _on_duty(school, day: dt.date, zone_id: int | None) -> list[User] | None:
-    """The rosters area's answer, or None while that area does not exist."""
-    try:
-        if importlib.util.find_spec("safetyops.rosters.services") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    module = importlib.import_module("safetyops.rosters.services")
-    return list(module.on_duty(school, day, zone_id=zone_id))
+def _on_duty(school, day: dt.date, zone_id: int | None) -> list[User]:
+    """Who the rosters have on published duty on `day` (at the zone's posts when `zone_id` is given)."""
+    return on_duty(school, day, zone_id=zone_id)
 
 
 def assignees(schedule: Schedule, school, day: dt.date) -> list[User]:
@@ -294,15 +288,7 @@ def falls_to(schedule: Schedule, school, user, role, day: dt.date, duty: dict | 
 
 
 def _duty_ids(school, day: dt.date) -> dict[int | None, set[int]]:
-    """Who is on published duty on `day`, by post zone (None: every post), in one query; empty while
-    the rosters area does not exist."""
-    try:
-        if importlib.util.find_spec("safetyops.rosters.models") is None:
-            return {}
-    except ModuleNotFoundError:
-        return {}
-    models = importlib.import_module("safetyops.rosters.models")
-    Post, Shift = models.Post, models.Shift  # noqa: N806
+    """Who is on published duty on `day`, by post zone (None: every post), in one query."""
     rows = db.session.execute(
         sa.select(Post.zone_id, Shift.user_id).join(Post, Post.id == Shift.post_id)
         .where(Shift.school_id == school.id, Shift.day == day, Shift.is_published.is_(True)))
@@ -817,10 +803,10 @@ def _one_per_schedule(checks: list[Due]) -> list[Due]:
     return list(latest.values())
 
 
-def _worst_severity(version: ChecklistVersion | None) -> str:
+def _worst_severity(version: ChecklistVersion | None) -> Severity:
     if version is None:
         return Severity.MINOR
-    return min((i["severity"] for i in version.items), key=lambda s: SEVERITY_RANK[Severity(s)])
+    return Severity(min((i["severity"] for i in version.items), key=lambda s: SEVERITY_RANK[Severity(s)]))
 
 
 def counts(school, now: dt.datetime | None = None) -> dict[str, int]:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ..demo import MORE_TEACHERS, PEOPLE, step
 from ..extensions import db
+from ..schools.demo import MORE_TEACHERS, PEOPLE
 from ..time import now_utc
 from .dispatcher import flag_phone, record_opt_out
 from .models import Channel, MessageStatus, NotificationPreference, OutboundMessage
@@ -19,7 +19,6 @@ FOUNDATION_STAFF = {p[0] for p in PEOPLE} | {p[0] for p in MORE_TEACHERS}
 DEMO_TEXT = "Эртең саат 10:00дө өрт машыгуусу. Класстар менен короого чыгабыз."
 
 
-@step
 def notifications_demo(demo) -> None:
     users = demo.users
     for username, channel, quiet in (("teacher", Channel.SMS, (dt.time(22), dt.time(7))),

@@ -1,20 +1,20 @@
-"""This area's sweeps: the dispatcher's safety net and the outbox retention purge."""
+"""This area's sweeps: the dispatcher's safety net and the outbox retention purge (plain functions:
+`safetyops.scheduler.catalogue` lists them by name)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..scheduler.registry import nightly, sweep
 from .models import OutboundMessage, StatusEvent
 
 DEFAULT_RETENTION_DAYS = 365
 
 
-@sweep("notifications.dispatch", every_minutes=1)
 def dispatch_sweep(now: dt.datetime) -> int:
     """Recover interrupted sends, expire stale rows, send anything the after-commit wake-up missed,
     and look up messages whose status never came back."""
@@ -23,13 +23,14 @@ def dispatch_sweep(now: dt.datetime) -> int:
     return run_pass().sent
 
 
-@nightly("notifications.retention")
 def purge_old_messages(now: dt.datetime) -> int:
     """Messages hold phone numbers: delete them after SMS_RETENTION_DAYS (0 keeps them)."""
     days = int(current_app.config.get("SMS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS) or 0)
     if days <= 0:
         return 0
     cutoff = now - dt.timedelta(days=days)
-    n = db.session.execute(sa.delete(OutboundMessage).where(OutboundMessage.created_dt < cutoff)).rowcount or 0
+    old = sa.delete(OutboundMessage).where(OutboundMessage.created_dt < cutoff)
+    result = cast(sa.CursorResult, db.session.execute(old))
+    n = result.rowcount or 0
     db.session.execute(sa.delete(StatusEvent).where(StatusEvent.received_dt < now - dt.timedelta(days=30)))
     return n

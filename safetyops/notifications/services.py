@@ -15,7 +15,7 @@ from ..auth.models import User
 from ..auth.roles import Role
 from ..errors_service import ServiceError
 from ..extensions import db
-from ..schools.models import Membership
+from ..schools.models import Membership, School
 from ..time import now_utc
 from . import segments
 from .dispatcher import apply_provider_status, record_opt_out
@@ -35,7 +35,7 @@ def preference(user) -> NotificationPreference:
     return pref or NotificationPreference(user_id=user.id, channel=Channel.SMS)
 
 
-def save_preference(actor, school, user, *, channel: str, quiet_start: dt.time | None,
+def save_preference(actor: User | None, school: School, user, *, channel: str, quiet_start: dt.time | None,
                     quiet_end: dt.time | None) -> NotificationPreference:
     if (quiet_start is None) != (quiet_end is None):
         raise ServiceError(_("Give both the start and the end of quiet hours, or neither."), "quiet_end")
@@ -64,7 +64,7 @@ BROADCAST_MAX_SEGMENTS = 3
 AUDIENCE_ALL = "all"
 
 
-def audience(school, who: str) -> list[User]:
+def audience(school: School, who: str) -> list[User]:
     """Enabled staff of the school: everyone, or one role."""
     q = (sa.select(User).join(Membership, Membership.user_id == User.id)
          .where(Membership.school_id == school.id, User.is_enabled.is_(True)).order_by(User.full_name))
@@ -83,7 +83,7 @@ class BroadcastPreview:
     reachable: int
 
 
-def preview_broadcast(school, who: str, text: str) -> BroadcastPreview:
+def preview_broadcast(school: School, who: str, text: str) -> BroadcastPreview:
     text = (text or "").strip()
     if not text:
         raise ServiceError(_("Write the message."), "text")
@@ -103,7 +103,7 @@ def preview_broadcast(school, who: str, text: str) -> BroadcastPreview:
     return BroadcastPreview(text, info, len(people), reachable)
 
 
-def send_broadcast(actor, school, who: str, text: str, token: str) -> list[OutboundMessage]:
+def send_broadcast(actor: User | None, school: School, who: str, text: str, token: str) -> list[OutboundMessage]:
     """Queue the broadcast (once per token: a double tap sends nothing twice)."""
     if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
         raise ServiceError(_("This form has expired. Please try again."))
@@ -114,7 +114,7 @@ def send_broadcast(actor, school, who: str, text: str, token: str) -> list[Outbo
     return msgs
 
 
-def broadcast_progress(school, token: str) -> dict[str, int]:
+def broadcast_progress(school: School, token: str) -> dict[str, int]:
     rows = db.session.execute(
         sa.select(OutboundMessage.status, sa.func.count(OutboundMessage.id))
         .where(OutboundMessage.school_id == school.id, OutboundMessage.kind == BROADCAST,
@@ -126,7 +126,7 @@ def broadcast_progress(school, token: str) -> dict[str, int]:
 # ------------------------------------------------------------------ log
 
 
-def log_query(school, *, status: str = "", kind: str = "", q: str = "", before_id: int | None = None):
+def log_query(school: School, *, status: str = "", kind: str = "", q: str = "", before_id: int | None = None):
     stmt = (sa.select(OutboundMessage, User.full_name).outerjoin(User, User.id == OutboundMessage.user_id)
             .where(OutboundMessage.school_id == school.id))
     if status:
@@ -141,14 +141,14 @@ def log_query(school, *, status: str = "", kind: str = "", q: str = "", before_i
     return stmt.order_by(OutboundMessage.id.desc())
 
 
-def status_counts(school, since: dt.datetime) -> dict[str, int]:
+def status_counts(school: School, since: dt.datetime) -> dict[str, int]:
     rows = db.session.execute(sa.select(OutboundMessage.status, sa.func.count(OutboundMessage.id))
                               .where(OutboundMessage.school_id == school.id, OutboundMessage.created_dt >= since)
                               .group_by(OutboundMessage.status)).all()
     return {MessageStatus(s).value: n for s, n in rows}
 
 
-def resend(actor, school, msg: OutboundMessage) -> OutboundMessage:
+def resend(actor: User | None, school: School, msg: OutboundMessage) -> OutboundMessage:
     """A person decided to send a message again (after unknown, failed or expired)."""
     if msg.status not in (MessageStatus.UNKNOWN, MessageStatus.FAILED, MessageStatus.EXPIRED,
                           MessageStatus.UNDELIVERED):
@@ -171,7 +171,7 @@ def resend(actor, school, msg: OutboundMessage) -> OutboundMessage:
 # ------------------------------------------------------------------ phones
 
 
-def phone_problems(school):
+def phone_problems(school: School):
     """Flags (unresolved first) and opt-outs of this school's staff."""
     members = sa.select(Membership.user_id).where(Membership.school_id == school.id)
     flags = list(db.session.scalars(sa.select(PhoneFlag).where(PhoneFlag.user_id.in_(members))
@@ -182,12 +182,12 @@ def phone_problems(school):
     return flags, stopped
 
 
-def resolve_flag(actor, school, flag: PhoneFlag) -> None:
+def resolve_flag(actor: User | None, school: School, flag: PhoneFlag) -> None:
     flag.is_resolved = True
     record(actor, school, "messages.flag_resolved", flag)
 
 
-def open_flag_count(school) -> int:
+def open_flag_count(school: School) -> int:
     members = sa.select(Membership.user_id).where(Membership.school_id == school.id)
     return db.session.scalar(sa.select(sa.func.count(PhoneFlag.id)).where(
         PhoneFlag.user_id.in_(members), PhoneFlag.is_resolved.is_(False))) or 0
@@ -221,7 +221,7 @@ class RuleSetting:
     minutes: int | None
 
 
-def rule_for(school, kind: str) -> RuleSetting:
+def rule_for(school: School, kind: str) -> RuleSetting:
     """This school's setting of a rule (the rule's defaults when it changed nothing)."""
     base = RULES.get(kind, Rule(kind, kind))
     row = db.session.scalar(sa.select(SchoolRule).where(SchoolRule.school_id == school.id, SchoolRule.kind == kind))
@@ -231,7 +231,8 @@ def rule_for(school, kind: str) -> RuleSetting:
                        row.minutes if row.minutes is not None else base.minutes)
 
 
-def save_rule(actor, school, kind: str, *, is_enabled: bool, at_time: dt.time | None, minutes: int | None) -> None:
+def save_rule(actor: User | None, school: School, kind: str, *, is_enabled: bool, at_time: dt.time | None,
+              minutes: int | None) -> None:
     if kind not in RULES:
         raise ServiceError(_("Unknown rule."))
     if minutes is not None and not 0 <= minutes <= 7 * 24 * 60:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from ..auth.models import User
 from ..auth.roles import Role
-from ..demo import Demo, step
 from ..extensions import db
 from ..phones import normalize_phone
+from ..schools.demo import Demo
 from ..schools.models import Membership, Zone, ZoneKind
 from . import services
 from .models import DaysRule, Post, PostKind, RosterSettings, Shift, Swap, SwapStatus
@@ -50,7 +50,6 @@ def _zone(demo: Demo, kind, floor):
     return next((z for z in zones if z.floor == floor), zones[0] if zones else None)
 
 
-@step
 def rosters(demo: Demo) -> None:
     school = demo.school
     for username, name, phone, role in EXTRA:

@@ -1,7 +1,8 @@
 """Roster sweeps: the eve-of-duty SMS and the nudge for a missing check-in.
 
 Both select by "due before now" over database state, so a scheduler that was down catches up,
-and the outbox's idempotency key (kind:key:user) means a second run queues nothing."""
+and the outbox's idempotency key (kind:key:user) means a second run queues nothing.  Plain functions:
+`safetyops.scheduler.catalogue` lists them by name."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..scheduler.registry import sweep
 from ..schools.models import School
 from ..time import local_to_utc
 from . import services
@@ -25,7 +25,6 @@ def _schools(ids) -> dict[int, School]:
     return {s.id: s for s in db.session.scalars(sa.select(School).where(School.id.in_(list(ids))))} if ids else {}
 
 
-@sweep("rosters.eve_reminders", every_minutes=15)
 def eve_reminders(now: dt.datetime) -> int:
     """SMS each person the evening before a duty (or as soon as possible after, until it starts)."""
     shifts = list(db.session.scalars(
@@ -45,7 +44,6 @@ def eve_reminders(now: dt.datetime) -> int:
     return queued
 
 
-@sweep("rosters.checkin_nudges", every_minutes=2)
 def checkin_nudges(now: dt.datetime) -> int:
     """SMS a person who has not checked in `grace` minutes after their duty started (once per shift)."""
     ids = set(db.session.scalars(

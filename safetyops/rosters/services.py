@@ -10,8 +10,8 @@ Both read published shifts whose (school-local) start date is `day`.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import time as _time
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,9 +23,10 @@ from ..auth.models import User
 from ..auth.roles import Role, has_perm
 from ..errors_service import ServiceError
 from ..extensions import db
+from ..notifications.outbox import notify
 from ..schools.models import Membership, School, Zone
 from ..time import local_to_utc, now_utc, school_today, zone
-from . import planner
+from . import planner, sms_texts  # noqa: F401 - sms_texts gives the outbox this area's texts
 from .models import (
     DaysRule,
     FeedToken,
@@ -148,7 +149,7 @@ def local(value: dt.datetime, school: School) -> dt.datetime:
 # --- posts and settings -----------------------------------------------------------------------
 
 
-def save_post(actor, school: School, post: Post | None, *, name, kind, zone_id, days, weekdays, start_time,
+def save_post(actor: User | None, school: School, post: Post | None, *, name, kind, zone_id, days, weekdays, start_time,
               end_time, eligible_roles, is_active=True, position=0) -> Post:
     name = (name or "").strip()
     if not name:
@@ -183,7 +184,7 @@ def save_post(actor, school: School, post: Post | None, *, name, kind, zone_id, 
     return post
 
 
-def save_settings(actor, school: School, *, school_weekdays, max_per_week, rest_hours_after_night,
+def save_settings(actor: User | None, school: School, *, school_weekdays, max_per_week, rest_hours_after_night,
                   is_swap_approval_required, checkin_grace_minutes) -> RosterSettings:
     mask = 0
     for d in school_weekdays or []:
@@ -201,7 +202,7 @@ def save_settings(actor, school: School, *, school_weekdays, max_per_week, rest_
     return s
 
 
-def add_unavailability(actor, school: School, *, user_id, starts_on, ends_on=None, weekdays=(),
+def add_unavailability(actor: User | None, school: School, *, user_id, starts_on, ends_on=None, weekdays=(),
                        note="") -> Unavailability:
     _check_person(school, user_id)
     if ends_on is not None and ends_on < starts_on:
@@ -217,7 +218,7 @@ def add_unavailability(actor, school: School, *, user_id, starts_on, ends_on=Non
     return u
 
 
-def delete_unavailability(actor, school: School, unav: Unavailability) -> None:
+def delete_unavailability(actor: User | None, school: School, unav: Unavailability) -> None:
     record(actor, school, "roster_unavailability.delete", unav)
     db.session.delete(unav)
     db.session.flush()
@@ -263,7 +264,7 @@ def _check_person(school: School, user_id: int) -> User:
     return user
 
 
-def assign(actor, school: School, post: Post, day: dt.date, user_id: int, *, publish=True) -> Shift:
+def assign(actor: User | None, school: School, post: Post, day: dt.date, user_id: int, *, publish=True) -> Shift:
     """A hand-made shift (kept by regeneration)."""
     if post.school_id != school.id:
         raise ServiceError(_l("Choose a post of this school."), "post_id")
@@ -283,7 +284,7 @@ def assign(actor, school: School, post: Post, day: dt.date, user_id: int, *, pub
     return shift
 
 
-def reassign(actor, school: School, shift: Shift, user_id: int) -> Shift:
+def reassign(actor: User | None, school: School, shift: Shift, user_id: int) -> Shift:
     """Put another person on a shift by hand."""
     user = _check_person(school, user_id)
     if shift.end_dt <= now_utc():
@@ -301,7 +302,7 @@ def reassign(actor, school: School, shift: Shift, user_id: int) -> Shift:
     return shift
 
 
-def delete_shift(actor, school: School, shift: Shift) -> None:
+def delete_shift(actor: User | None, school: School, shift: Shift) -> None:
     if shift.end_dt <= now_utc():
         raise ServiceError(_l("This duty is over; it cannot change."))
     record(actor, school, "roster_shift.delete", shift, detail=f"user={shift.user_id}")
@@ -327,7 +328,7 @@ def _unavailable_days(school: School, first: dt.date, last: dt.date) -> dict[int
     return out
 
 
-def generate(actor, school: School, starts_on: dt.date, ends_on: dt.date, *, seed: int = 0) -> RosterRun:
+def generate(actor: User | None, school: School, starts_on: dt.date, ends_on: dt.date, *, seed: int = 0) -> RosterRun:
     """Fill every post from `starts_on` to `ends_on` with draft shifts.
 
     Hand-made shifts and shifts already started are kept; other shifts in the range are
@@ -421,11 +422,11 @@ def generate(actor, school: School, starts_on: dt.date, ends_on: dt.date, *, see
     return run
 
 
-def publish(actor, school: School, run: RosterRun) -> int:
+def publish(actor: User | None, school: School, run: RosterRun) -> int:
     """Make every draft shift in the run's range visible to staff."""
-    result = db.session.execute(
+    result = cast(sa.CursorResult, db.session.execute(
         sa.update(Shift).where(Shift.school_id == school.id, Shift.day >= run.starts_on, Shift.day <= run.ends_on,
-                               Shift.is_published.is_(False)).values(is_published=True))
+                               Shift.is_published.is_(False)).values(is_published=True)))
     run.published_dt = now_utc()
     db.session.expire_all()
     record(actor, school, "roster.publish", run, detail=f"shifts={result.rowcount}")
@@ -446,7 +447,7 @@ def unfilled_reason_text(reasons: dict) -> str:
 # --- check-in ------------------------------------------------------------------------------------
 
 
-def check_in(actor, school: School, shift: Shift, now: dt.datetime | None = None) -> Shift:
+def check_in(actor: User | None, school: School, shift: Shift, now: dt.datetime | None = None) -> Shift:
     now = now or now_utc()
     if shift.user_id != actor.id:
         raise ServiceError(_l("This is not your duty."))
@@ -485,13 +486,8 @@ def may_oversee(user, school: School, role, day: dt.date) -> bool:
 # --- swaps ---------------------------------------------------------------------------------------
 
 
-def _notify(school, recipients, kind, key, params, urgent=False) -> list:
-    """Queue SMS through the notifications outbox when that area is installed."""
-    if importlib.util.find_spec("safetyops.notifications.outbox") is None:
-        return []
-    from ..notifications.outbox import notify
-    from . import sms_texts  # noqa: F401 - registers the texts
-
+def _notify(school: School, recipients, kind, key, params, urgent=False) -> list:
+    """Queue SMS through the notifications outbox (in the current transaction)."""
     return notify(school, [r for r in recipients if r is not None], kind, key, params, urgent=urgent)
 
 
@@ -499,7 +495,7 @@ def _short(text: str, n: int = 22) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _swap_params(school, shift) -> dict:
+def _swap_params(school: School, shift) -> dict:
     start = local(shift.start_dt, school)
     return {"date": start.strftime("%d.%m"), "time": start.strftime("%H:%M"), "post": _short(shift.post.name)}
 
@@ -509,7 +505,7 @@ def open_swap_of(shift: Shift) -> Swap | None:
                                                    Swap.status.in_([SwapStatus.OFFERED, SwapStatus.ACCEPTED])))
 
 
-def offer(actor, school: School, shift: Shift, now: dt.datetime | None = None) -> Swap:
+def offer(actor: User | None, school: School, shift: Shift, now: dt.datetime | None = None) -> Swap:
     now = now or now_utc()
     if shift.user_id != actor.id:
         raise ServiceError(_l("You can offer only your own duty."))
@@ -526,7 +522,7 @@ def offer(actor, school: School, shift: Shift, now: dt.datetime | None = None) -
     return swap
 
 
-def _apply(actor, school: School, swap: Swap, now: dt.datetime) -> None:
+def _apply(actor: User | None, school: School, swap: Swap, now: dt.datetime) -> None:
     shift = swap.shift
     if shift.start_dt <= now:
         raise ServiceError(_l("This duty has already started; it cannot be swapped."))
@@ -548,7 +544,7 @@ def _apply(actor, school: School, swap: Swap, now: dt.datetime) -> None:
     _notify(school, [swap.to_user], "rosters.swap_taken", f"swap{swap.id}", params)
 
 
-def accept(actor, school: School, swap: Swap, now: dt.datetime | None = None) -> Swap:
+def accept(actor: User | None, school: School, swap: Swap, now: dt.datetime | None = None) -> Swap:
     now = now or now_utc()
     if swap.status != SwapStatus.OFFERED:
         raise ServiceError(_l("This offer is no longer open."))
@@ -576,7 +572,7 @@ def accept(actor, school: School, swap: Swap, now: dt.datetime | None = None) ->
     return swap
 
 
-def approve(actor, school: School, swap: Swap, role, now: dt.datetime | None = None) -> Swap:
+def approve(actor: User | None, school: School, swap: Swap, role, now: dt.datetime | None = None) -> Swap:
     now = now or now_utc()
     if not may_oversee(actor, school, role, school_today(school)):
         raise ServiceError(_l("Only the duty administrator or the director can approve a swap."))
@@ -590,7 +586,7 @@ def approve(actor, school: School, swap: Swap, role, now: dt.datetime | None = N
     return swap
 
 
-def decline(actor, school: School, swap: Swap, role, now: dt.datetime | None = None) -> Swap:
+def decline(actor: User | None, school: School, swap: Swap, role, now: dt.datetime | None = None) -> Swap:
     """The offerer withdraws, or an approver declines."""
     now = now or now_utc()
     if swap.status not in (SwapStatus.OFFERED, SwapStatus.ACCEPTED):
@@ -626,7 +622,7 @@ def feed_token_of(user, school: School) -> FeedToken | None:
                                                         FeedToken.school_id == school.id))
 
 
-def renew_feed_token(actor, school: School) -> FeedToken:
+def renew_feed_token(actor: User | None, school: School) -> FeedToken:
     """A new secret URL; the old one stops working."""
     token = feed_token_of(actor, school)
     if token is None:
@@ -639,7 +635,7 @@ def renew_feed_token(actor, school: School) -> FeedToken:
     return token
 
 
-def revoke_feed_token(actor, school: School) -> None:
+def revoke_feed_token(actor: User | None, school: School) -> None:
     token = feed_token_of(actor, school)
     if token is not None:
         record(actor, school, "roster_feed.revoke", token)

@@ -15,16 +15,14 @@ from flask.cli import with_appcontext
 @with_appcontext
 def cli(once, no_dispatch):
     """Run the reminder sweeps and the SMS dispatcher (one leader at a time)."""
-    from .service import SchedulerService, run_all
+    from .service import SchedulerService, log_to_console, run_all
 
     app = current_app._get_current_object()
     if once:
         for name, count in run_all().items():
             click.echo(f"{name}: {count}")
         return
-    from .views import _log_to_console
-
-    _log_to_console()
+    log_to_console()
     service = SchedulerService(app, blocking=True, dispatch=not no_dispatch)
 
     def stop(signum, _frame):

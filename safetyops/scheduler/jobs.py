@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from ..backup import backup_sqlite, sqlite_path
 from ..extensions import db
 from .models import SweepState
-from .registry import nightly_hooks, sweep
+from .registry import NightlyFn, nightly_hooks
 
 log = logging.getLogger("safetyops.scheduler")
 
@@ -36,9 +38,7 @@ def last_due(now: dt.datetime) -> dt.datetime:
 
 def backup_database(now: dt.datetime) -> Path | None:
     """SQLite: an online backup into instance/backups, keeping the newest BACKUP_KEEP. Else None."""
-    from ..cli import _sqlite_path, backup_sqlite
-
-    src = _sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    src = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if src is None:
         return None
     folder = Path(current_app.config.get("BACKUP_DIR") or Path(current_app.instance_path) / "backups")
@@ -50,13 +50,15 @@ def backup_database(now: dt.datetime) -> Path | None:
     return dest
 
 
-@sweep("scheduler.nightly", every_minutes=15)
-def nightly_sweep(now: dt.datetime) -> int:
+def nightly_sweep(now: dt.datetime, hooks: Mapping[str, NightlyFn] | None = None) -> int:
+    """The `scheduler.nightly` sweep: `hooks` (the catalogue's and any registered; by default only
+    those registered at run time), then the backup, once per night."""
+    hooks = nightly_hooks() if hooks is None else hooks
     due = last_due(now)
     state = db.session.get(SweepState, DONE)
     if state is not None and state.last_ok_dt is not None and state.last_ok_dt >= due:
         return 0
-    for name, fn in sorted(nightly_hooks().items()):
+    for name, fn in sorted(hooks.items()):
         try:
             fn(now)
             db.session.commit()

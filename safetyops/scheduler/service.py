@@ -21,8 +21,9 @@ from flask import Flask
 from ..extensions import db
 from ..time import now_utc
 from . import lease
+from .catalogue import companions, load_sweeps
 from .models import SweepState
-from .registry import load_sweeps
+from .registry import Companion
 
 log = logging.getLogger("safetyops.scheduler")
 
@@ -80,7 +81,7 @@ class SchedulerService:
         cls = BlockingScheduler if blocking else BackgroundScheduler
         self.scheduler = cls(timezone=dt.UTC, job_defaults=JOB_DEFAULTS)
         self.dispatch = dispatch
-        self.dispatcher = None
+        self.companions: list[Companion] = []  # the SMS dispatcher (scheduler.catalogue.companions)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ jobs
@@ -150,16 +151,15 @@ class SchedulerService:
     def start(self) -> None:
         found = self.add_jobs()
         if self.dispatch:
-            from ..notifications.dispatcher import DispatcherThread
-
-            self.dispatcher = DispatcherThread(self.app, poll=float(self.app.config.get("SMS_DISPATCH_POLL", 5)))
-            self.dispatcher.start()
+            self.companions = companions(self.app)
+            for thread in self.companions:
+                thread.start()
         log.info("scheduler %s started with %d sweeps", self.holder, found)
         self.scheduler.start()  # blocks for BlockingScheduler
 
     def shutdown(self) -> None:
-        if self.dispatcher is not None:
-            self.dispatcher.stop()
+        for thread in self.companions:
+            thread.stop()
         try:
             self.scheduler.shutdown(wait=False)
         except Exception:  # noqa: BLE001 - not running
@@ -171,6 +171,17 @@ class SchedulerService:
                 finally:
                     db.session.remove()
             self.is_leader = False
+
+
+def log_to_console() -> None:
+    """Show SMS (console gateway) and scheduler lines on the server's console."""
+    root = logging.getLogger("safetyops")
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    if not root.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        root.addHandler(handler)
 
 
 def sweep_states() -> list[SweepState]:

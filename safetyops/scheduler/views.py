@@ -12,8 +12,8 @@ from .. import menu
 from ..access import requires
 from ..auth.roles import Role, grant
 from . import lease, models  # noqa: F401  (tables exist whenever the app does)
-from .registry import load_sweeps
-from .service import sweep_states
+from .catalogue import load_sweeps
+from .service import log_to_console, sweep_states
 
 log = logging.getLogger("safetyops.scheduler")
 
@@ -34,7 +34,7 @@ def start_in_serve(app) -> None:
         return
     from .service import SchedulerService
 
-    _log_to_console()
+    log_to_console()
     service = SchedulerService(app, blocking=False, dispatch=True)
     service.start()
     app.extensions["safetyops_scheduler"] = service
@@ -42,17 +42,6 @@ def start_in_serve(app) -> None:
 
     atexit.register(service.shutdown)
     log.info("scheduler thread started in this process")
-
-
-def _log_to_console() -> None:
-    """Show SMS (console gateway) and scheduler lines on the server's console."""
-    root = logging.getLogger("safetyops")
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
-    if not root.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        root.addHandler(handler)
 
 
 @bp.record_once

@@ -52,7 +52,7 @@ def _check_unique(username: str, phone: str | None, exclude_id: int | None = Non
             raise ServiceError(_l("Another account already has this phone number."), "phone")
 
 
-def create_staff(actor, school: School, *, full_name, username, phone, role, locale) -> tuple[User, str]:
+def create_staff(actor: User | None, school: School, *, full_name, username, phone, role, locale) -> tuple[User, str]:
     """A new account with a one-time password (returned, to be shown once)."""
     check_role_change(actor, school, None, None, Role(role))
     username = username.strip().lower()
@@ -67,8 +67,8 @@ def create_staff(actor, school: School, *, full_name, username, phone, role, loc
     return user, otp
 
 
-def update_staff(actor, school: School, user: User, membership: Membership, *, full_name, username, phone, role,
-                 locale) -> None:
+def update_staff(actor: User | None, school: School, user: User, membership: Membership, *, full_name, username,
+                 phone, role, locale) -> None:
     """Change a person's account (shared by all their schools) and their role at this school."""
     username = username.strip().lower()
     account = [name for name, old, new in (
@@ -85,7 +85,7 @@ def update_staff(actor, school: School, user: User, membership: Membership, *, f
     record(actor, school, "staff.update", user, detail=",".join(changed))
 
 
-def set_enabled(actor, school: School, user: User, enabled: bool) -> None:
+def set_enabled(actor: User | None, school: School, user: User, enabled: bool) -> None:
     if user.id == actor.id and not enabled:
         raise ServiceError(_l("You cannot deactivate your own account."))
     check_account_change(actor, user)
@@ -95,7 +95,7 @@ def set_enabled(actor, school: School, user: User, enabled: bool) -> None:
     record(actor, school, "staff.activate" if enabled else "staff.deactivate", user)
 
 
-def reset_staff_password(actor, school: School, user: User) -> str:
+def reset_staff_password(actor: User | None, school: School, user: User) -> str:
     """A one-time password for someone else (yours is changed on the password page)."""
     if user.id == actor.id:
         raise ServiceError(_l("Change your own password on the password page."))
@@ -103,7 +103,8 @@ def reset_staff_password(actor, school: School, user: User) -> str:
     return reset_password(actor, school, user)
 
 
-def create_user(*, full_name, username, password, phone=None, locale="ky", school=None, role=None) -> User:
+def create_user(*, full_name, username, password, phone=None, locale="ky", school: School | None = None,
+                role=None) -> User:
     """For the CLI and the demo."""
     _check_unique(username.lower(), phone)
     user = User(full_name=full_name, username=username.lower(), phone=phone, locale=locale,
@@ -119,7 +120,7 @@ def create_user(*, full_name, username, password, phone=None, locale="ky", schoo
 # --- zones ---------------------------------------------------------------------
 
 
-def save_zone(actor, school: School, zone: Zone | None, **fields) -> Zone:
+def save_zone(actor: User | None, school: School, zone: Zone | None, **fields) -> Zone:
     name = fields["name"].strip()
     clash = db.session.scalar(sa.select(Zone.id).where(Zone.school_id == school.id, Zone.name == name,
                                                        Zone.id != (zone.id if zone else -1)))
@@ -142,7 +143,7 @@ def save_zone(actor, school: School, zone: Zone | None, **fields) -> Zone:
 # --- appointments ----------------------------------------------------------------
 
 
-def save_appointment(actor, school: School, appt: Appointment | None, **fields) -> Appointment:
+def save_appointment(actor: User | None, school: School, appt: Appointment | None, **fields) -> Appointment:
     if staff_member(school, fields["user_id"]) is None:
         raise ServiceError(_l("Choose a person who works at this school."), "user_id")
     creating = appt is None
@@ -166,7 +167,7 @@ def responsible_for(school: School, area, day) -> list[User]:
     return [a.user for a in rows]
 
 
-def update_school(actor, school: School, **fields) -> None:
+def update_school(actor: User | None, school: School, **fields) -> None:
     for key in ("name", "address", "timezone", "default_locale"):
         setattr(school, key, fields[key])
     record(actor, school, "school.update", school)

@@ -97,6 +97,6 @@ def test_an_anonymised_incident_cannot_get_its_name_back(f):
 
 
 def test_the_sweep_is_registered_with_the_scheduler():
-    from safetyops.scheduler.registry import load_sweeps
+    from safetyops.scheduler.catalogue import load_sweeps
 
     assert "incidents.anonymise" in load_sweeps()

@@ -369,8 +369,7 @@ def test_critical_failure_queues_urgent_sms_to_officer_and_director(client, as_r
             sent.append((sorted(u.id for u in recipients), kind, key, params, urgent))
             return ["queued"]
 
-    monkeypatch.setattr(alerts, "outbox", lambda: FakeOutbox)
-    monkeypatch.setattr(alerts, "_registered", False)
+    monkeypatch.setattr(alerts, "outbox", FakeOutbox)
     officer, director = f.user("safety_officer"), f.user("director")
     db.session.commit()
     as_role("teacher")
@@ -384,11 +383,6 @@ def test_critical_failure_queues_urgent_sms_to_officer_and_director(client, as_r
     ids, kind, _key, params, urgent = sent[0]
     assert set(ids) >= {officer.id, director.id} and kind == "insp.critical" and urgent
     assert len(params["place"]) <= alerts.PLACE_MAX
-
-
-def test_without_the_outbox_nothing_is_queued_and_nothing_breaks(f, monkeypatch):
-    monkeypatch.setattr(alerts, "outbox", lambda: None)
-    assert alerts.send(f.school_a, [f.user("director")], "insp.critical", "k", {"place": "x"}) == []
 
 
 def test_cli_validate_names_errors_and_sync_keeps_the_last_good(app, tmp_path, f):

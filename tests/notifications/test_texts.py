@@ -14,7 +14,7 @@ import pytest
 from safetyops.config import LANGUAGES
 from safetyops.notifications import segments
 from safetyops.notifications.outbox import render, samples, texts
-from safetyops.scheduler.registry import load_sweeps
+from safetyops.scheduler.catalogue import load_sweeps
 
 FILLER = "Коридор 2"  # 9 characters (a short zone or item name), Cyrillic
 
