@@ -17,10 +17,12 @@ KIND_CHOICES = choices([("staff", _l("A staff member")), ("visitor", _l("A visit
 
 
 def _int_or_none(value):
+    """A record number, or None (also for numbers no database id can be)."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 1 <= number <= DB_INT_MAX else None
 
 
 class SubjectForm(FlaskForm):

@@ -318,3 +318,15 @@ def test_bad_consent_input_gets_a_message_and_keeps_what_was_typed(client, f):
                          content_type="multipart/form-data")
     assert "not a photo" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Consent)) == 0
+
+
+def test_numbers_no_record_can_have_are_refused_not_500(client, f):
+    login(client, f.user("director", f.school_a))
+    huge = str(2**70)
+    resp = client.submit("/privacy/subject", {"kind": "staff", "user_id": huge})
+    assert resp.status_code == 200 and "Choose a person who works at this school" in resp.get_data(as_text=True)
+    resp = client.submit("/privacy/consents/new", _consent_form(incident_id=huge, user_id="-5"))
+    assert resp.status_code in (200, 302)
+    resp = client.submit("/privacy/subject/export", {"kind": "staff", "user_id": huge, "fmt": "json"},
+                         page="/privacy/subject")
+    assert resp.status_code == 400
