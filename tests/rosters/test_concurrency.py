@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -15,13 +16,16 @@ from safetyops.rosters.models import Shift
 MONDAY = dt.date(2026, 11, 23)
 
 
+@pytest.mark.slow  # real threads on real connections: in the process-test stage of .ci/test
 def test_overlap_guard_holds_under_concurrent_writers(fresh_database_url):
-    """Two connections insert overlapping shifts for one person at once: exactly one wins."""
+    """Two connections insert overlapping shifts for one person at once: exactly one wins.
+
+    The waits are generous (a busy machine): the SQLite busy timeout and the barrier's."""
     from safetyops import create_app
     from tests import factories
     from tests.conftest import TEST_CONFIG
 
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": fresh_database_url(), "SQLITE_BUSY_TIMEOUT_MS": 10000})
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": fresh_database_url(), "SQLITE_BUSY_TIMEOUT_MS": 120_000})
     with app.app_context():
         db.create_all()
         fx = factories.Factories()
@@ -33,7 +37,7 @@ def test_overlap_guard_holds_under_concurrent_writers(fresh_database_url):
         pids = (p1.id, p2.id)
         db.session.commit()
         engine = db.engine
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=150)  # a thread that failed to connect breaks it, no hang
     outcomes = []
 
     def write(post_id, window):
