@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.roles import Role
-from ..auth.services import reset_password
+from ..auth.services import OneTimePassword, reset_password
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..security import hash_password
@@ -52,8 +52,10 @@ def _check_unique(username: str, phone: str | None, exclude_id: int | None = Non
             raise ServiceError(_l("Another account already has this phone number."), "phone")
 
 
-def create_staff(actor: User | None, school: School, *, full_name, username, phone, role, locale) -> tuple[User, str]:
-    """A new account with a one-time password (returned, to be shown once)."""
+def create_staff(actor: User | None, school: School, *, full_name, username, phone, role, locale,
+                 otp: OneTimePassword | None = None) -> tuple[User, str]:
+    """A new account with a one-time password (returned, to be shown once).  Pass `otp` made by
+    `auth.services.new_one_time_password()` before the transaction: hashing is slow."""
     check_role_change(actor, school, None, None, Role(role))
     username = username.strip().lower()
     _check_unique(username, phone)
@@ -62,9 +64,9 @@ def create_staff(actor: User | None, school: School, *, full_name, username, pho
     user.memberships.append(Membership(school_id=school.id, role=Role(role)))
     db.session.add(user)
     db.session.flush()
-    otp = reset_password(actor, school, user)
+    password = reset_password(actor, school, user, otp)
     record(actor, school, "staff.create", user, detail=f"role={role}")
-    return user, otp
+    return user, password
 
 
 def update_staff(actor: User | None, school: School, user: User, membership: Membership, *, full_name, username,
@@ -95,12 +97,12 @@ def set_enabled(actor: User | None, school: School, user: User, enabled: bool) -
     record(actor, school, "staff.activate" if enabled else "staff.deactivate", user)
 
 
-def reset_staff_password(actor: User | None, school: School, user: User) -> str:
+def reset_staff_password(actor: User | None, school: School, user: User, otp: OneTimePassword | None = None) -> str:
     """A one-time password for someone else (yours is changed on the password page)."""
     if user.id == actor.id:
         raise ServiceError(_l("Change your own password on the password page."))
     check_account_change(actor, user)
-    return reset_password(actor, school, user)
+    return reset_password(actor, school, user, otp)
 
 
 def create_user(*, full_name, username, password, phone=None, locale="ky", school: School | None = None,

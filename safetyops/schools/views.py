@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from ..access import get_or_404, requires, scoped, signed_in
 from ..auth.roles import ROLE_LABELS, Perm
+from ..auth.services import new_one_time_password
 from ..extensions import db
 from ..forms_common import choices
-from ..uow import audit_read, personal_data, step
+from ..uow import audit_read, personal_data, release, step
 from . import services
 from .authority import grantable_roles, may_manage_account
 from .forms import AppointmentForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
@@ -56,10 +57,12 @@ def staff_new():
         form.locale.data = g.school.default_locale
         form.role.data = "teacher"
     if form.validate_on_submit():
+        release()  # the one-time password is hashed with no transaction open
+        made = new_one_time_password()
         with step(form) as done:
             user, otp = services.create_staff(
                 current_user, g.school, full_name=form.full_name.data, username=form.username.data,
-                phone=form.phone.e164, role=form.role.data, locale=form.locale.data)
+                phone=form.phone.e164, role=form.role.data, locale=form.locale.data, otp=made)
         if done:
             return render_template("schools/one_time_password.html", user=user, otp=otp, created=True)
     return render_template("schools/staff_form.html", form=form, user=None)
@@ -111,9 +114,11 @@ def staff_set_active(user_id):
 @bp.post("/staff/<int:user_id>/password")
 @requires(Perm.STAFF_MANAGE)
 def staff_reset_password(user_id):
+    release()  # the one-time password is hashed with no transaction open
+    made = new_one_time_password()
     user, _membership = _load_member(user_id)
     with step() as done:
-        otp = services.reset_staff_password(current_user, g.school, user)
+        otp = services.reset_staff_password(current_user, g.school, user, made)
     if not done:
         return redirect(url_for("schools.staff_edit", user_id=user.id))
     # Shown once, in this response only: never put in the session cookie or a URL.

@@ -195,3 +195,26 @@ def test_the_web_staff_import_gives_only_roles_the_person_may_grant(client, f):
     checked = staff_import.check(f.school_a, rows, roles=staff_import.grantable_roles(admin, f.school_a))
     assert [p.column for p in checked.problems] == ["role"]
     assert not staff_import.check(f.school_a, rows).problems  # the CLI (the server's operator) may
+
+
+def test_one_time_passwords_are_hashed_with_no_transaction_open(client, f, monkeypatch):
+    """Creating a person and resetting a password hash outside the request's transaction (issue 19)."""
+    from argon2 import PasswordHasher
+
+    seen = []
+    original = PasswordHasher.hash
+
+    def spy(self, *args, **kwargs):
+        seen.append(db.session().in_transaction())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "hash", spy)
+    person = f.user("teacher", f.school_a)
+    _sign_in_at(client, f.user("director", f.school_a), f.school_a)
+    seen.clear()  # the factories' own hashing
+    r = client.submit("/staff/new", {"full_name": "Жаңы Адам", "username": "newcomer", "phone": "",
+                                     "role": "teacher", "locale": "ky"})
+    assert r.status_code == 200 and 'class="otp"' in r.get_data(as_text=True)
+    r = client.submit(f"/staff/{person.id}/password", {}, page=f"/staff/{person.id}")
+    assert 'class="otp"' in r.get_data(as_text=True)
+    assert seen == [False, False]
