@@ -59,10 +59,6 @@ def documents_demo(demo: Demo) -> None:
     order_day = year_start - dt.timedelta(days=3)
     director = demo.users["director"]
 
-    # Safety appointments are orders on core activity: plain numbers, not the "-к" of personnel orders.
-    for appt in db.session.scalars(sa.select(Appointment).where(Appointment.school_id == school.id)):
-        if appt.order_number.endswith("-к"):
-            appt.order_number = appt.order_number[:-2]
     if not db.session.scalar(sa.select(Appointment.id).where(Appointment.school_id == school.id,
                                                              Appointment.area == Area.ANTI_TERROR)):
         db.session.add(Appointment(school_id=school.id, user_id=demo.users["deputy"].id, area=Area.ANTI_TERROR,

@@ -139,7 +139,7 @@ def drills_demo(demo: Demo) -> None:
                ("nurse", CdFunction.FIRST_AID, "Медпункт, аптечкалар / Медпункт, аптечки")]
     for username, function, duties in members:
         appt = Appointment(school_id=school.id, user_id=demo.users[username].id, area=Area.CIVIL_DEFENCE,
-                           order_number="13-к", order_date=order_date, starts_on=year)
+                           order_number="13", order_date=order_date, starts_on=year)
         db.session.add(appt)
         appts.append(appt)
         db.session.flush()

@@ -126,12 +126,13 @@ def appointments(demo: Demo) -> None:
     if exists:
         return
     start = dt.date(demo.today.year if demo.today.month >= 9 else demo.today.year - 1, 9, 1)
+    # Safety appointments are orders on core activity: plain numbers, not the "-к" of personnel orders.
     for username, area, number in (
-        ("safety_officer", Area.FIRE_SAFETY, "12-к"),
-        ("safety_officer", Area.CIVIL_DEFENCE, "13-к"),
-        ("deputy", Area.ELECTRICAL_SAFETY, "14-к"),
-        ("canteen", Area.CANTEEN, "15-к"),
-        ("admin", Area.INFORMATION_SECURITY, "16-к"),
+        ("safety_officer", Area.FIRE_SAFETY, "12"),
+        ("safety_officer", Area.CIVIL_DEFENCE, "13"),
+        ("deputy", Area.ELECTRICAL_SAFETY, "14"),
+        ("canteen", Area.CANTEEN, "15"),
+        ("admin", Area.INFORMATION_SECURITY, "16"),
     ):
         db.session.add(Appointment(school_id=demo.school.id, user_id=demo.users[username].id, area=area,
                                    order_number=number, order_date=start - dt.timedelta(days=3), starts_on=start))
