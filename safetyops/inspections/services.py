@@ -271,6 +271,95 @@ def assignees(schedule: Schedule, school, day: dt.date) -> list[User]:
     return _users_with_role(school, schedule.assignee_role)
 
 
+#: How the overdue view found the responsible people (`Due.people_how`).
+RESPONSIBLE_HOW = {
+    "person": _l("Named in the schedule"),
+    "on_duty": _l("On duty by the roster"),
+    "appointee": _l("Appointed responsible"),
+    "role": _l("By role"),
+    "": _l("Responsible"),
+}
+
+
+def assignee_label(schedule: Schedule) -> str:
+    """Whom the schedule names, in words: the person, or the role (and the roster first)."""
+    from ..auth.roles import ROLE_LABELS
+
+    role = ROLE_LABELS.get(schedule.assignee_role, schedule.assignee_role)
+    if schedule.assignee_kind == AssigneeKind.PERSON:
+        return schedule.assignee_user.full_name if schedule.assignee_user is not None else "—"
+    if schedule.assignee_kind == AssigneeKind.ON_DUTY:
+        return str(_l("On duty in the zone by the roster; else: %(role)s", role=role))
+    return str(role)
+
+
+def responsible_for_dues(school, dues: list[Due], versions: dict | None = None) -> None:
+    """Set `people` and `people_how` on each due: the named person; the person on published duty
+    in the zone that day; else the person appointed for the checklist's area that day; else everyone
+    with the schedule's role.  A fixed number of queries whatever the number of dues."""
+    from ..schools.models import Appointment
+
+    if not dues:
+        return
+    versions = versions if versions is not None else current_versions()
+    days = sorted({d.occurrence.due_day for d in dues})
+    duty: dict[tuple[dt.date, int | None], list[int]] = {}
+    if any(d.schedule.assignee_kind == AssigneeKind.ON_DUTY for d in dues):
+        rows = db.session.execute(
+            sa.select(Shift.day, Post.zone_id, Shift.user_id).join(Post, Post.id == Shift.post_id)
+            .where(Shift.school_id == school.id, Shift.day.in_(days), Shift.is_published.is_(True))
+            .order_by(Post.position, Post.name, Shift.id))
+        for day, zone_id, user_id in rows:
+            for key in ((day, None), (day, zone_id)):
+                if user_id not in duty.setdefault(key, []):
+                    duty[key].append(user_id)
+
+    def area_of(d: Due):
+        v = versions.get(d.schedule.template_key)
+        return v.content["area"] if v is not None else None
+
+    areas = {a for d in dues if (a := area_of(d))}
+    appointed: list[tuple[str, dt.date, dt.date | None, int]] = []
+    if areas:
+        appointed = [(str(a.value if hasattr(a, "value") else a), s, e, u) for a, s, e, u in db.session.execute(
+            sa.select(Appointment.area, Appointment.starts_on, Appointment.ends_on, Appointment.user_id)
+            .where(Appointment.school_id == school.id, Appointment.area.in_(sorted(areas)),
+                   Appointment.starts_on <= days[-1],
+                   sa.or_(Appointment.ends_on.is_(None), Appointment.ends_on >= days[0]))
+            .order_by(Appointment.starts_on, Appointment.id))]
+    roles = sorted({d.schedule.assignee_role for d in dues})
+    by_role: dict[str, list[int]] = {}
+    for role, user_id in db.session.execute(
+            sa.select(Membership.role, Membership.user_id).join(User, User.id == Membership.user_id)
+            .where(Membership.school_id == school.id, Membership.role.in_(roles), User.is_enabled.is_(True))
+            .order_by(User.full_name, User.id)):
+        by_role.setdefault(str(role.value if hasattr(role, "value") else role), []).append(user_id)
+    chosen: dict[int, tuple[list[int], str]] = {}
+    for d in dues:
+        s, day = d.schedule, d.occurrence.due_day
+        if s.assignee_kind == AssigneeKind.PERSON:
+            chosen[id(d)] = ([s.assignee_user_id] if s.assignee_user_id else [], "person")
+            continue
+        if s.assignee_kind == AssigneeKind.ON_DUTY:
+            zone = s.place_zone
+            found = duty.get((day, zone.id if zone else None), [])
+            if found:
+                chosen[id(d)] = (found, "on_duty")
+                continue
+        area = area_of(d)
+        found = [u for a, start, end, u in appointed if a == area and start <= day and (end is None or end >= day)]
+        if found:
+            chosen[id(d)] = (list(dict.fromkeys(found)), "appointee")
+            continue
+        chosen[id(d)] = (by_role.get(str(s.assignee_role), []), "role")
+    ids = sorted({u for found, _how in chosen.values() for u in found})
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+    for d in dues:
+        found, how = chosen[id(d)]
+        d.people = [users[u] for u in found if u in users]
+        d.people_how = how
+
+
 def falls_to(schedule: Schedule, school, user, role, day: dt.date, duty: dict | None = None) -> bool:
     """Does the check fall to this person on `day`?  `duty`: `_duty_ids(school, day)`, read once for
     many schedules (else the roster is read for this schedule alone)."""
@@ -322,6 +411,10 @@ class Due:
     run: RunRef | None = None
     #: In the overdue view: how many periods of this schedule were missed in the window.
     missed: int = 0
+    #: In the overdue view: who the check fell to (`responsible_for_dues`), and how ("on_duty",
+    #: "appointee", "person" or "role").
+    people: list = field(default_factory=list)
+    people_how: str = ""
 
 
 def _run_refs(school, needed: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], RunRef]:
@@ -781,6 +874,7 @@ def overdue_view(school, *, now: dt.datetime | None = None, zone_id=None, area=N
     if assignee_id:
         checks = [d for d in checks if any(u.id == assignee_id for u in assignees(d.schedule, school, today))]
     checks = _one_per_schedule(checks)
+    responsible_for_dues(school, checks, versions)
     checks.sort(key=lambda d: (SEVERITY_RANK.get(_worst_severity(versions.get(d.schedule.template_key)), 2),
                                -d.missed, d.occurrence.due_dt))
     actions = sorted_actions(db.session.scalars(

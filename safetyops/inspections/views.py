@@ -70,7 +70,8 @@ def _tpl_globals() -> dict:
             "STATUS_LABELS": STATUS_LABELS, "RESULT_LABELS": RESULT_LABELS, "AREA_LABELS": AREA_LABELS,
             "ASSET_TYPE_LABELS": ASSET_TYPE_LABELS, "FREQUENCY_LABELS": FREQUENCY_LABELS,
             "ASSIGNEE_KIND_LABELS": ASSIGNEE_KIND_LABELS, "pick": pick_text, "lang": _lang(),
-            "title_of": _title_of}
+            "title_of": _title_of, "who_label": services.assignee_label,
+            "RESPONSIBLE_HOW": services.RESPONSIBLE_HOW}
 
 
 def _title_of(key: str) -> str:
@@ -467,6 +468,7 @@ def hazard():
 
 @bp.get("/overdue")
 @requires(InspPerm.VIEW)
+@personal_data("overdue.read")
 def overdue():
     zone_id = int_arg("zone")
     area = request.args.get("area") or None
