@@ -86,15 +86,16 @@ BY_KIND = {
     "number": st.one_of(st.sampled_from(NUMBERS), st.sampled_from(NUMBERS), VALUE),
     "text": VALUE,
 }
-#: One class of hostile value per example, for every number, date and time of a form or query string at once
-#: (what the random draws reach only now and then).  The classes that once gave a 500 come first.
+#: One class of hostile value per example, for every field or query-string name of the kinds it names at once
+#: (the others keep the page's own value): what the random draws reach only now and then.  One kind at a
+#: time first, so that a valid date does not hide a huge id and the other way round.
 SYSTEMATIC = [
-    {"number": "99999999999999999999", "date": "9999-12-31", "time": "24:00", "text": "99999999999999999999"},
+    {"number": "99999999999999999999", "text": "99999999999999999999"},
+    {"date": "9999-12-31", "time": "24:00", "text": "9999-12-31"},
     {"number": "0", "date": "0001-01-01", "time": "25:61", "text": "0"},
-    {"number": "-2147483649", "date": "2026-02-30", "time": "-01:00", "text": "9999-12-31"},
-    {"number": "2147483648", "date": "10000-01-01", "time": "23:59:60", "text": "-1"},
-    {"number": "1e309", "date": "0000-00-00", "time": "12", "text": "0001-01-01"},
-    {"number": "-1", "date": "1899-12-31", "time": "7:5", "text": "Ж" * 3000},
+    {"number": "-2147483649", "text": "-1"},
+    {"date": "2026-02-30", "time": "-01:00", "text": "0001-01-01"},
+    {"number": "1e309", "date": "10000-01-01", "time": "23:59:60", "text": "Ж" * 3000},
 ]
 #: Query-string names whose kind the name tells.
 ARG_KINDS = {"d": "date", "day": "date", "from": "date", "to": "date", "year": "number", "page": "number",
@@ -323,9 +324,12 @@ def _discover(app, visitor, rules, values) -> tuple[dict[str, dict[str, str]], d
 @pytest.mark.parametrize("area", AREAS)
 def test_no_input_answers_5xx(area, role, app, client, f, caplog):
     caplog.set_level(logging.ERROR)
-    rules = [r for r in FUZZ_RULES if r.endpoint.split(".")[0] == area]
     visitor = Visitor(client, None, caplog)
-    forms, kinds = _discover(app, visitor, rules, _fresh_school(f, role, visitor))
+    values = _fresh_school(f, role, visitor)
+    # a URL argument no objects() builder makes is the access matrix's to report (test_every_route_...)
+    rules = [r for r in FUZZ_RULES if r.endpoint.split(".")[0] == area
+             and not (r.arguments - set(r.defaults or {})) - values.keys()]
+    forms, kinds = _discover(app, visitor, rules, values)
     args = query_names(area)
     fields = form_names(area)
 
@@ -344,7 +348,8 @@ def test_no_input_answers_5xx(area, role, app, client, f, caplog):
                 # every name the area reads: one value of this round's class for all of them, then each
                 # sent or not with a value of its own
                 round_value = SYSTEMATIC[round_[0] % len(SYSTEMATIC)]
-                visitor.send("GET", path, _encode([(n, round_value[ARG_KINDS.get(n, "text")]) for n in args]))
+                visitor.send("GET", path, _encode([(n, round_value[ARG_KINDS.get(n, "text")]) for n in args
+                                                   if ARG_KINDS.get(n, "text") in round_value]))
                 chosen = [n for n in args if data.draw(st.booleans(), label=f"?{n} sent")]
                 visitor.send("GET", path, _encode([(n, data.draw(_value(n, ARG_KINDS), label=f"?{n}"))
                                                    for n in chosen]))
@@ -352,7 +357,7 @@ def test_no_input_answers_5xx(area, role, app, client, f, caplog):
                 baseline = {k: v for k, v in forms.get(rule.endpoint, {}).items() if k != "csrf_token"}
                 # the page's own form with every number, date and time of this round's class, text kept
                 round_value = SYSTEMATIC[round_[0] % len(SYSTEMATIC)]
-                pairs = [(k, round_value[kinds[k]] if kinds.get(k, "text") != "text" else v)
+                pairs = [(k, round_value.get(kinds.get(k, "text"), v) if kinds.get(k, "text") != "text" else v)
                          for k, v in baseline.items()]
                 visitor.send("POST", path, pairs=[("csrf_token", TOKEN), *pairs])
                 # and each field kept, left out, sent twice or hostile on its own
