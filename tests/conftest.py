@@ -34,6 +34,11 @@ TEST_CONFIG = {
     # Tests read messages in English (the source language); the Kyrgyz default and the four
     # catalogues have their own tests (tests/test_i18n.py).
     "DEFAULT_LOCALE": "en",
+    # Non-urgent SMS are held a minute and those due together for one person merged in production;
+    # tests that queue and dispatch at one frozen instant count single messages
+    # (tests/notifications/test_one_per_event.py turns both on).
+    "SMS_MERGE_HOLD_S": 0,
+    "SMS_MERGE_MAX_SEGMENTS": 0,
 }
 
 

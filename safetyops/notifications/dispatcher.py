@@ -199,8 +199,63 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
         row.claimed_dt = now
         jobs.append(Job(row.id, row.to_phone, row.body, row.channel.value, row.user_id, row.attempts,
                         row.expires_dt))
+    jobs = merge_jobs(jobs, {r.id: r for r in rows}, now)
     db.session.commit()
     return jobs
+
+
+def merged_text(bodies: list[str]) -> str:
+    """Several texts as one message, one per line; a prefix they all share ("SafetyOps: ") once."""
+    head = bodies[0].split(": ", 1)[0] + ": " if ": " in bodies[0] else ""
+    if head and len(head) <= 16 and all(b.startswith(head) for b in bodies):
+        return head + "\n".join(b[len(head):] for b in bodies)
+    return "\n".join(bodies)
+
+
+def pack(bodies: list[str], max_segments: int) -> list[list[int]]:
+    """Indexes of `bodies` grouped greedily (in order) so that each group's merged text fits in
+    `max_segments` SMS parts; a text that is longer alone stays alone."""
+    from . import segments
+
+    groups: list[list[int]] = []
+    for i in range(len(bodies)):
+        if groups and segments.count(merged_text([bodies[j] for j in groups[-1]] + [bodies[i]])).segments \
+                <= max_segments:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def merge_jobs(jobs: list[Job], rows: dict[int, OutboundMessage], now: dt.datetime) -> list[Job]:
+    """Reminders due together for one person (same number and channel) go out as one message.
+
+    The first row of each group carries the merged text; the others become ``blocked`` (merged)
+    with ``merged_into_id`` pointing at it, in the same commit as the claim. Urgent rows are never
+    merged. SMS_MERGE_MAX_SEGMENTS (default 2) caps the merged text: merging never costs more parts
+    than the separate messages would."""
+    max_segments = int(current_app.config.get("SMS_MERGE_MAX_SEGMENTS", 2))
+    if max_segments < 1:
+        return jobs
+    by_person: dict[tuple, list[Job]] = {}
+    for job in jobs:
+        if job.user_id is not None and not rows[job.id].is_urgent:
+            by_person.setdefault((job.user_id, job.to_phone, job.channel), []).append(job)
+    dropped: set[int] = set()
+    for group in by_person.values():
+        if len(group) < 2:
+            continue
+        for idx in pack([j.body for j in group], max_segments):
+            if len(idx) < 2:
+                continue
+            first, rest = group[idx[0]], [group[i] for i in idx[1:]]
+            first.body = merged_text([first.body] + [j.body for j in rest])
+            rows[first.id].body = first.body
+            for job in rest:
+                _set(rows[job.id], MessageStatus.BLOCKED, now, blocked_reason=BlockReason.MERGED,
+                     merged_into_id=first.id, claimed_by=None)
+                dropped.add(job.id)
+    return [j for j in jobs if j.id not in dropped]
 
 
 _MARK_SENDING = None

@@ -74,6 +74,9 @@ class BlockReason(StrEnum):
     NO_PHONE = "no_phone"
     CHANNEL_NONE = "channel_none"
     DISABLED = "disabled"
+    DUPLICATE = "duplicate"  # the same person got the same message a moment ago
+    MERGED = "merged"  # went out inside another message to the same person (merged_into_id)
+    BUDGET = "budget"  # the school's SMS budget for the month is spent (non-urgent only)
 
 
 BLOCK_LABELS = {
@@ -82,7 +85,15 @@ BLOCK_LABELS = {
     BlockReason.NO_PHONE: _l("No phone number"),
     BlockReason.CHANNEL_NONE: _l("Chose no messages"),
     BlockReason.DISABLED: _l("Account disabled"),
+    BlockReason.DUPLICATE: _l("Same message already sent"),
+    BlockReason.MERGED: _l("Sent together with another message"),
+    BlockReason.BUDGET: _l("SMS budget spent"),
 }
+
+#: Provider states of an ``unknown`` message that say the request reached the provider and only its
+#: answer was lost (a timeout, a dropped connection, the sender stopped mid-call): the provider has
+#: most likely accepted it.  A 5xx answer (``http-5xx``) means it most likely did not.
+PROBABLY_ACCEPTED = frozenset({"timeout", "connection-lost", "interrupted", "bad-response", "gateway-error"})
 
 
 class OutboundMessage(db.Model):
@@ -91,6 +102,7 @@ class OutboundMessage(db.Model):
     __tablename__ = "outbound_messages"
     __table_args__ = (
         sa.Index("ix_outbound_messages_dispatch", "status", "next_attempt_dt"),
+        sa.Index("ix_outbound_messages_user_subject", "user_id", "subject", "created_dt"),
         sa.CheckConstraint("attempts >= 0", name="attempts_non_negative"),
     )
 
@@ -143,12 +155,26 @@ class OutboundMessage(db.Model):
     error_code: Mapped[str] = mapped_column(sa.String(20), default="")
     #: Provider error text (for the log, not shown to staff).
     error_message: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: What the message is about, for the duplicate rule (same person + same subject inside a window).
+    subject: Mapped[str] = mapped_column(sa.String(160), default="")
+    #: The message this one went out inside (several reminders due together for one person).
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbound_messages.id", ondelete="SET NULL"))
 
     user: Mapped[User | None] = relationship()  # noqa: F821
 
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def unknown_case(self) -> str:
+        """For an ``unknown`` message: "accepted" (the answer was lost: the provider most likely has it)
+        or "refused" (the provider answered 5xx: most likely not sent); "" otherwise."""
+        if self.status != MessageStatus.UNKNOWN:
+            return ""
+        if not self.provider_id and (self.provider_status or "").startswith("http-5"):
+            return "refused"
+        return "accepted"  # timeout, dropped answer, interrupted, or anything unclear: assume it went
 
     def __repr__(self) -> str:
         return f"<OutboundMessage {self.id} {self.kind} {self.status}>"

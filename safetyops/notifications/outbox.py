@@ -14,6 +14,7 @@ director sees who was not reached and why.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Iterable
 
@@ -36,6 +37,26 @@ _SAMPLES: dict[str, dict] = {}
 wake_event = threading.Event()
 
 DEFAULT_EXPIRE_HOURS = 24
+#: The same person is not sent the same subject twice inside this window (non-urgent messages).
+DEFAULT_DEDUP_WINDOW_MIN = 60
+#: Non-urgent messages wait this long after queueing, so that reminders falling due together for one
+#: person (queued by different sweeps a few seconds apart) go out as one message.
+DEFAULT_MERGE_HOLD_S = 60
+
+
+def text_subject(body: str) -> str:
+    """The default subject of a message: its text (two messages with the same words are one event)."""
+    return "text:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
+def recent_subjects(user_ids, subjects, since: dt.datetime) -> set[tuple[int, str]]:
+    """(person, subject) pairs already queued since `since`."""
+    if not user_ids or not subjects:
+        return set()
+    return {tuple(r) for r in db.session.execute(
+        sa.select(OutboundMessage.user_id, OutboundMessage.subject)
+        .where(OutboundMessage.user_id.in_(list(user_ids)), OutboundMessage.subject.in_(list(subjects)),
+               OutboundMessage.created_dt >= since))}
 
 
 def register_text(kind: str, text, sample: dict | None = None) -> None:
@@ -97,10 +118,16 @@ def opted_out(phones: Iterable[str]) -> set[str]:
 
 
 def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False,
-           expires_dt: dt.datetime | None = None, send_after_dt: dt.datetime | None = None) -> list:
+           expires_dt: dt.datetime | None = None, send_after_dt: dt.datetime | None = None,
+           subject: str | None = None) -> list:
     """Queue one message per recipient in the current transaction; returns the rows queued now.
 
     Same kind+key+recipient again queues nothing. The caller commits.
+
+    One message per person per event: a non-urgent message whose `subject` (default: its text) the
+    same person was already queued inside SMS_DEDUP_WINDOW_MIN is written ``blocked`` (duplicate) and
+    not sent. Non-urgent messages wait SMS_MERGE_HOLD_S so that the dispatcher can merge the ones
+    due together for one person. Urgent messages are never held, merged or deduplicated.
     """
     if kind not in _TEXTS:
         raise ValueError(f"no SMS text registered for {kind!r}")
@@ -121,13 +148,25 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
     now = now_utc()
     expires = expires_dt or now + dt.timedelta(
         hours=current_app.config.get("SMS_EXPIRE_HOURS", DEFAULT_EXPIRE_HOURS))
+    cfg = current_app.config
     rendered: dict[str, str] = {}
+    locales = {}
+    for uid in todo:
+        locales[uid] = user_locale(users[uid], school)
+        if locales[uid] not in rendered:
+            rendered[locales[uid]] = render(kind, params, locales[uid])
+    subjects = {uid: (subject or text_subject(rendered[locales[uid]]))[:160] for uid in todo}
+    seen: set[tuple[int, str]] = set()
+    if not urgent:
+        window = dt.timedelta(minutes=float(cfg.get("SMS_DEDUP_WINDOW_MIN", DEFAULT_DEDUP_WINDOW_MIN)))
+        if window > dt.timedelta(0):  # 0 turns the rule off
+            seen = recent_subjects(todo, set(subjects.values()), now - window)
+        if send_after_dt is None:
+            send_after_dt = now + dt.timedelta(seconds=float(cfg.get("SMS_MERGE_HOLD_S", DEFAULT_MERGE_HOLD_S)))
     rows = []
     for uid in todo:
         user = users[uid]
-        locale = user_locale(user, school)
-        if locale not in rendered:
-            rendered[locale] = render(kind, params, locale)
+        locale = locales[uid]
         pref = prefs.get(uid)
         channel = pref.channel if pref is not None else Channel.SMS
         reason = None
@@ -139,6 +178,8 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
             reason = BlockReason.NO_PHONE
         elif user.phone in stopped:
             reason = BlockReason.OPTED_OUT
+        elif (uid, subjects[uid]) in seen:
+            reason = BlockReason.DUPLICATE
         rows.append({
             "school_id": getattr(school, "id", None),
             "user_id": uid,
@@ -160,6 +201,7 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
             "provider_status": "",
             "error_code": "",
             "error_message": "",
+            "subject": subjects[uid],
         })
     return _insert(rows)
 
@@ -177,7 +219,7 @@ def queue_raw(school, user, to_phone: str, body: str, *, kind: str = "test", key
         "blocked_reason": BlockReason.OPTED_OUT if to_phone in stopped else None,
         "is_urgent": urgent, "attempts": 0, "next_attempt_dt": None,
         "expires_dt": now + dt.timedelta(hours=1), "created_dt": now, "status_dt": now, "gateway": "",
-        "provider_status": "", "error_code": "", "error_message": "",
+        "provider_status": "", "error_code": "", "error_message": "", "subject": "",
     }])
     return rows[0] if rows else None
 
