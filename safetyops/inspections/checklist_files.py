@@ -85,6 +85,8 @@ SEVERITIES = ("critical", "major", "minor")
 #: Longest texts, in characters: an item text must fit a phone button.
 TITLE_MAX = 80
 ITEM_TEXT_MAX = 90
+#: The deficiency wording (the corrective action's title when the item fails).
+DEFICIENCY_MAX = 100
 GUIDANCE_MAX = 200
 SLUG_MAX = 64
 #: A checklist file is small; anything bigger is a mistake.
@@ -103,7 +105,9 @@ _TOP_REQUIRED = (
     "default_assignee_role",
     "items",
 )
-_ITEM_REQUIRED = ("id", "text", "severity", "photo_on_fail")
+#: `deficiency`: what a failed item means, as the director reads it ("Extinguisher missing…"): the
+#: corrective action's title.
+_ITEM_REQUIRED = ("id", "text", "deficiency", "severity", "photo_on_fail")
 #: `area`: this item's failure goes to another area's responsible person than the template's;
 #: `document`: the kind of document in the register the item checks (safetyops.documents).
 _ITEM_OPTIONAL = ("guidance", "area", "document")
@@ -185,11 +189,14 @@ class Item:
     guidance: Texts | None = None
     area: str | None = None
     document: str | None = None
+    #: Required by the validator; optional here only for the dataclass's field order.
+    deficiency: Texts | None = None
 
     def to_dict(self) -> dict:
         data: dict = {
             "id": self.id,
             "text": self.text.as_dict(),
+            "deficiency": self.deficiency.as_dict() if self.deficiency is not None else None,
             "severity": self.severity,
             "photo_on_fail": self.photo_on_fail,
         }
@@ -618,6 +625,7 @@ class _Checker:
                 else:
                     first_line[item_id] = _line(keys["id"])
             text = self.texts(keys.get("text"), f"{path}.text", ITEM_TEXT_MAX)
+            deficiency = self.texts(keys.get("deficiency"), f"{path}.deficiency", DEFICIENCY_MAX)
             severity = self.choice(keys.get("severity"), f"{path}.severity", SEVERITIES, "severity")
             photo = self.boolean(keys.get("photo_on_fail"), f"{path}.photo_on_fail")
             guidance = self.texts(keys.get("guidance"), f"{path}.guidance", GUIDANCE_MAX)
@@ -627,11 +635,11 @@ class _Checker:
             document = self.slug(keys.get("document"), f"{path}.document")
             if ("area" in keys and area is None) or ("document" in keys and document is None):
                 ok = False
-            if item_id is None or text is None or severity is None or photo is None:
+            if item_id is None or text is None or deficiency is None or severity is None or photo is None:
                 ok = False
                 continue
             result.append(Item(id=item_id, text=text, severity=severity, photo_on_fail=photo, guidance=guidance,
-                               area=area, document=document))
+                               area=area, document=document, deficiency=deficiency))
         return tuple(result) if ok else None
 
 

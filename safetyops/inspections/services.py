@@ -43,6 +43,7 @@ from .models import (
     RunStatus,
     Schedule,
     Severity,
+    pick_text,
 )
 from .periods import Occurrence, Status, current_occurrence, occurrences_between
 from .permissions import ALERT_ROLES, MANAGER_ROLES
@@ -640,7 +641,8 @@ def _sync_action(actor, school, run: Run, answer: Answer, item: dict, now) -> No
     lang = school.default_locale
     if answer.result is Result.FAIL:
         if action is None:
-            open_action(actor, school, title=item["text"].get(lang) or item["text"]["ru"],
+            wording = item.get("deficiency") or item["text"]
+            open_action(actor, school, title=wording.get(lang) or wording["ru"],
                         severity=item["severity"], area=item.get("area") or run.version.content["area"],
                         zone_id=run.zone_id,
                         description=answer.note, source=ActionSource.FAILED_ITEM, asset_id=run.asset_id,
@@ -847,6 +849,48 @@ def open_actions_query(school, *, zone_id=None, area=None, assignee_id=None):
     if assignee_id:
         q = q.where(CorrectiveAction.assignee_id == assignee_id)
     return q
+
+
+def _deficiency_texts(action_ids) -> dict[int, dict | None]:
+    """The deficiency wording (four languages) of each failed-item action, in three queries: the
+    item of the run's checklist version, else of the current version of that checklist."""
+    if not action_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CorrectiveAction.id, Run.version_id, Answer.item_id)
+        .join(Answer, Answer.id == CorrectiveAction.answer_id).join(Run, Run.id == Answer.run_id)
+        .where(CorrectiveAction.id.in_(sorted(action_ids)))).all()
+    found: dict[int, dict | None] = dict.fromkeys(action_ids)
+    if not rows:
+        return found
+    versions = {v.id: v for v in db.session.scalars(
+        sa.select(ChecklistVersion).where(ChecklistVersion.id.in_(sorted({r.version_id for r in rows}))))}
+    current = None
+    for action_id, version_id, item_id in rows:
+        version = versions.get(version_id)
+        item = version.item(item_id) if version is not None else None
+        if (item is None or not item.get("deficiency")) and version is not None:
+            if current is None:
+                current = current_versions()
+            latest = current.get(version.template_key)
+            item = latest.item(item_id) if latest is not None else None
+        found[action_id] = (item or {}).get("deficiency") or None
+    return found
+
+
+def action_title(action: CorrectiveAction, lang: str) -> str:
+    """The action's title in `lang`: a failed item's deficiency wording in the reader's language; a
+    hazard report's own words.  On the first call of a request, the wordings of every action the
+    session holds are read at once (a list page costs three queries, not three per row)."""
+    if action.answer_id is None:
+        return action.title
+    cache: dict = g.setdefault("_insp_deficiency", {}) if has_request_context() else {}
+    if action.id not in cache:
+        held = {o.id for o in list(db.session.identity_map.values())
+                if isinstance(o, CorrectiveAction) and o.answer_id is not None and o.id not in cache}
+        cache.update(_deficiency_texts(held | {action.id}))
+    texts = cache.get(action.id)
+    return pick_text(texts, lang) if texts else action.title
 
 
 def sorted_actions(actions) -> list[CorrectiveAction]:

@@ -71,6 +71,7 @@ def _tpl_globals() -> dict:
             "ASSET_TYPE_LABELS": ASSET_TYPE_LABELS, "FREQUENCY_LABELS": FREQUENCY_LABELS,
             "ASSIGNEE_KIND_LABELS": ASSIGNEE_KIND_LABELS, "pick": pick_text, "lang": _lang(),
             "title_of": _title_of, "who_label": services.assignee_label,
+            "action_title": services.action_title,
             "RESPONSIBLE_HOW": services.RESPONSIBLE_HOW}
 
 
@@ -484,9 +485,9 @@ def overdue():
 @bp.get("/export")
 @requires(InspPerm.EXPORT)
 def export():
-    what = request.args.get("what", "actions")
-    fmt = request.args.get("fmt", "csv")
-    if what not in ("runs", "actions") or fmt not in ("csv", "xlsx"):
+    what = request.args.get("what")
+    fmt = request.args.get("fmt")
+    if what not in ("runs", "actions", "overdue") or fmt not in ("csv", "xlsx"):
         return render_template("inspections/export.html"), 200
     header, rows = exports.rows_for(what, g.school, _lang())
     record(current_user, g.school, f"export.{what}", detail=fmt)

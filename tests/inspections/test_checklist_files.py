@@ -75,6 +75,7 @@ def test_shipped_texts_are_in_all_four_languages(path):
     template, _ = load_file(path)
     assert template is not None
     all_texts = [template.title] + [i.text for i in template.items] + [i.guidance for i in template.items if i.guidance]
+    all_texts += [i.deficiency for i in template.items]
     for texts in all_texts:
         for lang in cf.LANGUAGES:
             value = getattr(texts, lang)
@@ -160,6 +161,11 @@ items:
       ru: "Первый пункт"
       kk: "Бірінші тармақ"
       en: "First item"
+    deficiency:
+      ky: "Биринчи пункт аткарылган жок"
+      ru: "Первый пункт не выполнен"
+      kk: "Бірінші тармақ орындалмады"
+      en: "First item not met"
   - id: second
     severity: minor
     photo_on_fail: false
@@ -168,6 +174,11 @@ items:
       ru: "Второй пункт"
       kk: "Екінші тармақ"
       en: "Second item"
+    deficiency:
+      ky: "Экинчи пункт аткарылган жок"
+      ru: "Второй пункт не выполнен"
+      kk: "Екінші тармақ орындалмады"
+      en: "Second item not met"
     guidance:
       ky: "Кеңеш"
       ru: "Совет"
@@ -484,3 +495,34 @@ def test_command_line(tmp_path, capsys):
     path = write(tmp_path, BASE.replace("severity: major", "severity: x"))
     assert cf.main([str(path)]) == 1
     assert f"sample.yaml:{line_of(BASE, 'severity: major')}: items[0].severity:" in capsys.readouterr().out
+
+
+def test_every_item_needs_a_deficiency_wording_in_four_languages(tmp_path):
+    """A failed item becomes a corrective action titled with its deficiency wording (issue 14)."""
+    no_wording = BASE.replace("""    deficiency:
+      ky: "Биринчи пункт аткарылган жок"
+      ru: "Первый пункт не выполнен"
+      kk: "Бірінші тармақ орындалмады"
+      en: "First item not met"
+""", "")
+    assert [(e.field, e.message) for e in errors_of(tmp_path, no_wording)] == [("items[0].deficiency", "missing")]
+    no_kazakh = BASE.replace('      kk: "Бірінші тармақ орындалмады"\n', "")
+    assert [e.field for e in errors_of(tmp_path, no_kazakh)] == ["items[0].deficiency.kk"]
+    template, errors = load_file(write(tmp_path, BASE))
+    assert errors == [] and template.items[0].deficiency.ru == "Первый пункт не выполнен"
+    assert template.to_dict()["items"][0]["deficiency"]["en"] == "First item not met"
+
+
+def test_shipped_deficiencies_read_as_deficiencies():
+    """Not the passing sentence again; a sample read in each language."""
+    templates, _ = load_dir(cf.SHIPPED_DIR)
+    for template in templates.values():
+        for item in template.items:
+            for lang in cf.LANGUAGES:
+                assert getattr(item.deficiency, lang) != getattr(item.text, lang), (item.id, lang)
+    walk = {i.id: i for i in templates["extinguisher_monthly"].items}
+    assert walk["mounted_accessible"].deficiency.ru == (
+        "Огнетушитель отсутствует, не закреплён или подход к нему загромождён")
+    assert walk["seal_and_pin"].deficiency.ky == "Пломба же сактагыч чека жок"
+    assert walk["seal_and_pin"].deficiency.kk == "Пломба немесе сақтандырғыш чека жоқ"
+    assert walk["seal_and_pin"].deficiency.en == "Seal or safety pin missing"

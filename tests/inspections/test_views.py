@@ -349,11 +349,11 @@ def test_exports_csv_and_xlsx(client, f, as_role):
     r = client.get("/inspections/export?what=actions&fmt=csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
-    assert rows[0][0] == "id" and rows[1][1] == "'=HYPERLINK(1)"
+    assert rows[0][0] == "No." and rows[1][1] == "'=HYPERLINK(1)"
     r = client.get("/inspections/export?what=runs&fmt=xlsx")
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.active["A1"].value == "id"
+    assert wb.active["A1"].value == "No."
 
 
 def test_critical_failure_queues_urgent_sms_to_officer_and_director(client, as_role, walk, f, monkeypatch):
