@@ -382,6 +382,8 @@ def apply_provider_status(provider_id: str, provider_status: str, error_code: st
     if error_code:
         row.error_code = str(error_code)[:20]
         row.error_message = (error_message or "")[:500]
+    elif new == MessageStatus.DELIVERED:  # a later delivery clears an earlier error (30003 then delivered)
+        row.error_code, row.error_message = "", ""
     if new in (MessageStatus.SENT,):
         row.sent_dt = row.sent_dt or now
     if new in (MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED):

@@ -157,3 +157,19 @@ def test_opted_out_at_dispatch_time_is_not_sent(signed_app, client, f):
     gw = ScriptedGateway()
     dispatcher.run_pass(gw=gw)
     assert gw.sent == []
+
+
+def test_delivered_after_undelivered_clears_the_error(f):
+    """Issue 16: sent -> undelivered (30003) -> delivered ends delivered without the old error."""
+    user = f.user("teacher", phone="+996555400001")
+    (m,) = notify(f.school_a, [user], "broadcast", "clear30003", {"text": "Эртең машыгуу"}, urgent=True)
+    m.status, m.provider_id = MessageStatus.SENT, "SM" + "c" * 32
+    db.session.flush()
+    apply = dispatcher.apply_provider_status
+    assert apply(m.provider_id, "undelivered", "30003", "Unreachable destination handset")
+    assert m.status == MessageStatus.UNDELIVERED and m.error_code == "30003"
+    assert apply(m.provider_id, "delivered")
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(OutboundMessage, m.id)
+    assert row.status == MessageStatus.DELIVERED and row.error_code == "" and row.error_message == ""
