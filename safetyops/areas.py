@@ -29,6 +29,7 @@ AREAS = [
     "incidents",
     "documents",
     "privacy",
+    "wellbeing",
 ]
 
 
@@ -53,9 +54,10 @@ def register(app: Flask) -> None:
     from .scheduler import cli as scheduler_cli
     from .scheduler import views as scheduler
     from .schools import views as schools
+    from .wellbeing import views as wellbeing
 
     for module in (auth, dashboard, schools, audit, inspections, notifications, scheduler, rosters, gate, drills,
-                   canteen, incidents, documents, privacy):
+                   canteen, incidents, documents, privacy, wellbeing):
         app.register_blueprint(module.bp)
     for command in (audit_cli, inspections_cli, notifications_cli, rosters_cli, scheduler_cli):
         app.cli.add_command(command.cli)

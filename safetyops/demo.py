@@ -28,6 +28,7 @@ from .schools.demo import (
     appointments,
     base,
 )
+from .wellbeing.demo import wellbeing_demo
 
 __all__ = ["DISTRICT_NAME", "MORE_TEACHERS", "OTHER_SCHOOL_NAME", "PEOPLE", "SCHOOL_NAME", "STEPS", "ZONES", "Demo",
            "build_demo"]
@@ -43,6 +44,7 @@ STEPS: tuple[Callable[[Demo], None], ...] = (
     canteen_demo,
     incidents_demo,
     documents_demo,
+    wellbeing_demo,
 )
 
 

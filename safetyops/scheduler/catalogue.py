@@ -22,6 +22,7 @@ from ..inspections import jobs as inspections
 from ..notifications import dispatcher
 from ..notifications import jobs as notifications
 from ..rosters import jobs as rosters
+from ..wellbeing import jobs as wellbeing
 from . import jobs as scheduler
 from . import registry
 from .registry import Companion, NightlyFn, Sweep
@@ -31,6 +32,7 @@ NIGHTLY: dict[str, NightlyFn] = {
     "audit.retention": audit.retention,
     "gate.retention": gate.retention,
     "notifications.retention": notifications.purge_old_messages,
+    "wellbeing.retention": wellbeing.retention,
 }
 
 

@@ -147,6 +147,7 @@ class Area(StrEnum):
     ECOLOGY = "ecology"
     ACCESS_CONTROL = "access_control"
     ANTI_TERROR = "anti_terror"
+    PSYCHOLOGY = "psychology"
 
 
 AREA_LABELS = {
@@ -158,6 +159,7 @@ AREA_LABELS = {
     Area.ECOLOGY: _l("Ecological safety"),
     Area.ACCESS_CONTROL: _l("Access control and territory"),
     Area.ANTI_TERROR: _l("Physical security and anti-terror protection"),
+    Area.PSYCHOLOGY: _l("Psychological safety (school psychologist)"),
 }
 
 

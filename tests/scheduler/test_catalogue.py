@@ -29,7 +29,7 @@ SWEEPS = {
     "rosters.eve_reminders": 15,
     "scheduler.nightly": 15,
 }
-NIGHTLY = {"audit.retention", "gate.retention", "notifications.retention"}
+NIGHTLY = {"audit.retention", "gate.retention", "notifications.retention", "wellbeing.retention"}
 
 
 def test_every_areas_sweeps_are_listed_by_name():

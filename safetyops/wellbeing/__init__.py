@@ -1,0 +1,1 @@
+"""Psychological safety: anonymous reports (bullying, violence, threats…) and their cases."""
