@@ -5,7 +5,7 @@ reports and the cases made of them (wellbeing_reports, wellbeing_notes).  Nothin
 the reporter is stored: no account, no address, the day only, the follow-up code as a hash.
 
 Revision ID: c7d015943265
-Revises: f2374010d305
+Revises: a61e0f3b7c15
 Create Date: 2026-12-01 07:57:43.051021
 
 """
@@ -17,7 +17,7 @@ import safetyops.models_base
 
 # revision identifiers, used by Alembic.
 revision = 'c7d015943265'
-down_revision = 'f2374010d305'
+down_revision = 'a61e0f3b7c15'
 branch_labels = None
 depends_on = None
 
