@@ -12,9 +12,11 @@ from ..auth.roles import ROLE_LABELS, Perm
 from ..extensions import db
 from ..schools.models import AREA_LABELS, Appointment
 from ..time import school_today
+from . import offline
 from .cards import Card, cards_for, provider
 
 bp = Blueprint("dashboard", __name__)
+offline.init(bp)  # the service worker, the offline page, today's pages (docs/offline.md)
 
 
 @provider

@@ -17,6 +17,7 @@ from ..auth.roles import has_perm
 from ..dashboard.cards import Card, provider
 from ..extensions import db
 from ..forms_common import choices
+from ..offline import made_at, pages_provider
 from ..schools.services import staff_query
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
@@ -287,6 +288,19 @@ def all_clear(drill_id):
 # --- roll-call ----------------------------------------------------------------------------------
 
 
+@pages_provider
+def _offline_pages(user, school, role, today) -> list[str]:
+    """My class, and during a drill the report form of each of my classes."""
+    if not has_perm(role, DrillPerm.REPORT):
+        return []
+    mine = services.my_classes(user, school)
+    if not mine:
+        return []
+    live = services.live_drill(school)
+    return [url_for("drills.my_class"),
+            *(url_for("drills.report", drill_id=live.id, drill_class_id=c.id) for c in mine if live is not None)]
+
+
 @bp.get("/drills/my")
 @requires(DrillPerm.REPORT)
 def my_class():
@@ -312,11 +326,21 @@ def report(drill_id, drill_class_id):
     if request.method == "GET" and existing is None:
         form.on_register.data = form.present.data = form.evacuated.data = klass.students
         form.injured.data = 0
+    if request.method == "POST" and not drill.is_live:  # sent from a phone that was offline
+        flash(_("This drill has ended; reports are closed."), "error")
+        return render_template("drills/report.html", **_ctx(drill=drill, klass=klass, form=form,
+                                                             existing=existing)), 409
+    made = made_at()
+    if made is not None and existing is not None and existing.updated_dt > made and form.validate_on_submit():
+        # Reported twice (two phones, one of them offline): the report made last stays.
+        flash(_("%(name)s: a later report is already stored.", name=klass.name), "info")
+        return redirect(url_for("drills.my_class"))
     if drill.is_live and form.validate_on_submit():
         with step(form) as done:
             _report, created = services.report_class(
                 current_user, g.school, drill, klass, on_register=form.on_register.data, present=form.present.data,
-                evacuated=form.evacuated.data, injured=form.injured.data, missing_names=form.missing_names.data or "")
+                evacuated=form.evacuated.data, injured=form.injured.data, missing_names=form.missing_names.data or "",
+                now=made)
         if done:
             flash(_("%(name)s reported: %(evac)s of %(present)s at the assembly point.", name=klass.name,
                     evac=form.evacuated.data, present=form.present.data) if created

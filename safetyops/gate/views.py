@@ -28,7 +28,7 @@ from flask_login import current_user, login_user, logout_user, user_logged_in
 
 from ..access import can, get_or_404, requires, scoped, signed_in
 from ..audit.services import record
-from ..auth.roles import Role, grant
+from ..auth.roles import Role, grant, has_perm
 from ..converters import date_arg, int_arg
 from ..dashboard.cards import Card, provider
 from ..errors_service import ServiceError
@@ -36,6 +36,7 @@ from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
+from ..offline import made_at, pages_provider
 from ..paging import Page, page_arg
 from ..schools.models import Zone
 from ..schools.services import staff_query
@@ -264,6 +265,15 @@ def pin():
 # --- the guard's home: new entry, on site now ----------------------------------------------------------
 
 
+@pages_provider
+def _offline_pages(user, school, role, today) -> list[str]:
+    """The gate, its new-entry form, the night rounds and each checkpoint's page (a QR label's link)."""
+    if not has_perm(role, GatePerm.LOG):
+        return []
+    return [url_for("gate.index"), url_for("gate.new"), url_for("gate.rounds"),
+            *(url_for("gate.checkpoint_scan", cp_code=cp.code) for cp in services.active_checkpoints(school))]
+
+
 @bp.get("/")
 @requires(GatePerm.LOG)
 @personal_data("gate.read_on_site")
@@ -318,7 +328,7 @@ def new():
                 doc_type=form.doc_type.data, doc_last4=form.doc_last4.data, phone=form.phone.e164,
                 purpose=form.purpose.data, host_id=form.host_id.data or None, vehicle_plate=form.vehicle_plate.data,
                 in_time=form.in_time.data, has_photo_consent=form.has_photo_consent.data,
-                photo=form.photo.data or None)
+                photo=form.photo.data or None, now=made_at())
         refused = not done
         if done:
             if entry.watchlist_id:
@@ -386,7 +396,7 @@ def sign_out(entry_id):
         flash(_("Check the time out."), "error")
         return redirect(url_for("gate.entry", entry_id=e.id))
     with step() as done:
-        changed = services.sign_out(current_user, g.school, e, out_time=form.out_time.data)
+        changed = services.sign_out(current_user, g.school, e, out_time=form.out_time.data, now=made_at())
     if not done:
         return redirect(url_for("gate.entry", entry_id=e.id))
     flash(_("Signed out: %(name)s.", name=e.name) if changed else _("Already signed out."),
@@ -570,7 +580,7 @@ def scan_code():
         with step(form) as done:
             cp = services.checkpoint_by_code(g.school, form.code.data)
             _scan, created = services.record_scan(current_user, g.school, cp, method="code",
-                                                  client_id=form.client_id.data)
+                                                  client_id=form.client_id.data, now=made_at())
         if done:
             flash(_("Checkpoint %(name)s: done.", name=cp.name) if created else _("Already recorded."), "success")
             return redirect(url_for("gate.rounds"))
@@ -591,7 +601,8 @@ def checkpoint_scan(cp_code):
     if request.method == "GET":
         form.client_id.data = secrets.token_hex(16)
     elif form.validate_on_submit():
-        _scan, created = services.record_scan(current_user, g.school, cp, method="qr", client_id=form.client_id.data)
+        _scan, created = services.record_scan(current_user, g.school, cp, method="qr", client_id=form.client_id.data,
+                                              now=made_at())
         flash(_("Checkpoint %(name)s: done.", name=cp.name) if created else _("Already recorded."), "success")
         return redirect(url_for("gate.rounds"))
     return _render("gate/scan.html", cp=cp, form=form)

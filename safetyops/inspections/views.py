@@ -15,12 +15,13 @@ from flask_login import current_user
 from ..access import get_or_404, requires, scoped
 from ..audit.services import record
 from ..auth.models import User
-from ..auth.roles import Role
+from ..auth.roles import Role, has_perm
 from ..converters import int_arg
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
+from ..offline import made_at, pages_provider
 from ..schools.models import AREA_LABELS, Area, Membership, Zone
 from ..time import now_utc, school_today
 from ..uow import audit_read, personal_data, step
@@ -35,14 +36,16 @@ from .models import (
     OPEN_STATUSES,
     RESULT_LABELS,
     SEVERITY_LABELS,
+    Answer,
     Asset,
     CorrectiveAction,
     Photo,
     Run,
+    RunStatus,
     Schedule,
     pick_text,
 )
-from .periods import STATUS_LABELS
+from .periods import STATUS_LABELS, current_occurrence
 from .permissions import InspPerm
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -102,6 +105,21 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.headers.get("X-Requested-With") == "fetch"
 
 
+@pages_provider
+def _offline_pages(user, school, role, today) -> list[str]:
+    """My checks, the hazard form and every run the person may work on today (started or not)."""
+    if not has_perm(role, InspPerm.RUN):
+        return []
+    urls = [url_for("inspections.checks"), url_for("inspections.hazard")]
+    for d in services.my_checks(user, school, role):
+        if d.run is not None:
+            if not d.run.is_done:
+                urls.append(url_for("inspections.run", run_id=d.run.id))
+        elif d.status.value in ("due", "overdue", "upcoming"):
+            urls.append(url_for("inspections.walk", schedule_id=d.schedule.id))
+    return urls
+
+
 # --------------------------------------------------------------------------- my checks and runs
 
 
@@ -118,10 +136,69 @@ def checks():
 def start(schedule_id):
     schedule = get_or_404(Schedule, schedule_id)
     with step() as done:
-        run = services.start_run(current_user, g.school, schedule)
+        run = services.start_run(current_user, g.school, schedule, now=made_at())
     if not done:
         return redirect(url_for("inspections.checks"))
     return redirect(url_for("inspections.run", run_id=run.id))
+
+
+@bp.get("/checks/<int:schedule_id>/walk")
+@requires(InspPerm.RUN)
+def walk(schedule_id):
+    """The run screen of a check before it is started: the phone keeps it, so the check can be
+    done with no signal; its first answer starts the run (of the period the answer was made in)."""
+    schedule = get_or_404(Schedule, schedule_id)
+    today = school_today(g.school)
+    occ = current_occurrence(schedule, today, g.school.timezone) if schedule.is_active else None
+    version = services.current_versions().get(schedule.template_key)
+    if occ is None or version is None:
+        flash(_("This check is not due today."), "error")
+        return redirect(url_for("inspections.checks"))
+    existing = db.session.scalar(sa.select(Run.id).where(Run.schedule_id == schedule.id,
+                                                         Run.period_start == occ.start))
+    if existing is not None:
+        return redirect(url_for("inspections.run", run_id=existing))
+    draft = Run(school_id=g.school.id, schedule_id=schedule.id, period_start=occ.start, version=version,
+                zone=schedule.zone or (schedule.asset.zone if schedule.asset else None), asset=schedule.asset,
+                status=RunStatus.IN_PROGRESS, is_qr_verified=False)
+    ctx = _run_context(draft)
+    ctx.update(group=f"s{schedule.id}-{occ.start.isoformat()}",
+               answer_url=url_for("inspections.answer_due", schedule_id=schedule.id),
+               finish_url=url_for("inspections.finish_due", schedule_id=schedule.id))
+    return render_template("inspections/run.html", **ctx)
+
+
+def _start_for_phone(schedule_id):
+    """The run an answer made on the walk screen belongs to (started once, in the period it was made)."""
+    schedule = get_or_404(Schedule, schedule_id)
+    with step(flash_category=None) as started:
+        run = services.start_run(current_user, g.school, schedule, now=made_at())
+    return run if started else None, started
+
+
+@bp.post("/checks/<int:schedule_id>/answer")
+@requires(InspPerm.RUN)
+def answer_due(schedule_id):
+    run, started = _start_for_phone(schedule_id)
+    if run is None:
+        return _refused(started.error, url_for("inspections.checks"))
+    return _answer(run)
+
+
+@bp.post("/checks/<int:schedule_id>/finish")
+@requires(InspPerm.RUN)
+def finish_due(schedule_id):
+    run, started = _start_for_phone(schedule_id)
+    if run is None:
+        return _refused(started.error, url_for("inspections.checks"))
+    return _finish(run)
+
+
+def _refused(err, back: str):
+    if _wants_json():
+        return jsonify({"ok": False, "message": str(err.message), "field": err.field}), getattr(err, "status", 409)
+    flash(str(err.message), "error")
+    return redirect(back)
 
 
 @bp.get("/q/<asset_token>")
@@ -163,8 +240,22 @@ def run(run_id):
 @bp.post("/runs/<int:run_id>/answer")
 @requires(InspPerm.RUN)
 def answer(run_id):
-    run = get_or_404(Run, run_id)
+    return _answer(get_or_404(Run, run_id))
+
+
+def _newer_answer(run: Run, item_id: str, made, client_uuid: str | None) -> Answer | None:
+    """Two phones ticked the same item offline: the tick made last wins, whatever order they arrive in."""
+    if made is None:
+        return None
+    current = db.session.scalar(sa.select(Answer).where(Answer.run_id == run.id, Answer.item_id == item_id))
+    if current is None or current.client_uuid == (client_uuid or "").strip() or current.answered_dt <= made:
+        return None
+    return current
+
+
+def _answer(run: Run):
     form = AnswerForm()
+    made = made_at()
     item_id = (request.form.get("item_id") or "").strip()
     result = (request.form.get("result") or "").strip()
     upload = request.files.get("photo")
@@ -172,13 +263,20 @@ def answer(run_id):
         if not form.validate_on_submit():
             raise services.Refused(_("Unknown item."), "item_id", status=400 if not item_id else 422)
         photo = photos.save_photo(current_user, g.school, upload) if photos.has_upload(upload) else None
-        if result:
+        newer = _newer_answer(run, item_id, made, form.client_uuid.data) if result else None
+        if newer is not None:  # kept in the history (the audit event below), not over the later tick
+            ans = newer
+        elif result:
             ans = services.tick(current_user, g.school, run, item_id=item_id, result=result,
-                                note=form.note.data or "", client_uuid=form.client_uuid.data or None, photo=photo)
+                                note=form.note.data or "", client_uuid=form.client_uuid.data or None, photo=photo,
+                                now=made)
         elif photo is not None:
             ans = services.add_answer_photo(current_user, g.school, run, item_id, photo)
         else:
             raise services.Refused(_("Choose Pass, Fail or N/A."), "result")
+        if made is not None and result:  # made on the phone: its time and the server's (the event's) both kept
+            record(current_user, g.school, "run.tick", run,
+                   detail=f"item={item_id},result={result},made={made.isoformat()}{',older' if newer else ''}")
     if not saved:
         err = saved.error
         status = getattr(err, "status", 422)
@@ -200,9 +298,12 @@ def answer(run_id):
 @bp.post("/runs/<int:run_id>/finish")
 @requires(InspPerm.RUN)
 def finish(run_id):
-    run = get_or_404(Run, run_id)
+    return _finish(get_or_404(Run, run_id))
+
+
+def _finish(run: Run):
     with step() as done:
-        services.finish_run(current_user, g.school, run)
+        services.finish_run(current_user, g.school, run, now=made_at())
     if not done:
         return redirect(url_for("inspections.run", run_id=run.id))
     flash(_("Check finished. Thank you."), "success")
@@ -457,7 +558,10 @@ def hazard():
             a = services.open_action(current_user, g.school, title=form.title.data, severity=form.severity.data,
                                      area=form.area.data, zone_id=form.zone_id.data,
                                      description=form.description.data or "", source="hazard",
-                                     photo_id=photo.id if photo else None, client_uuid=form.client_uuid.data or None)
+                                     photo_id=photo.id if photo else None, client_uuid=form.client_uuid.data or None,
+                                     now=made_at())
+            if made_at() is not None:  # made on the phone: its time beside the event's (the server's)
+                record(current_user, g.school, "action.hazard_made", a, detail=f"made={made_at().isoformat()}")
         if done:
             flash(_("Thank you. The hazard is reported and assigned."), "success")
             return redirect(url_for("inspections.action", action_id=a.id))
