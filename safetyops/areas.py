@@ -30,6 +30,7 @@ AREAS = [
     "documents",
     "privacy",
     "wellbeing",
+    "reports",
 ]
 
 
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     from .notifications import cli as notifications_cli
     from .notifications import views as notifications
     from .privacy import views as privacy
+    from .reports import views as reports
     from .rosters import cli as rosters_cli
     from .rosters import views as rosters
     from .scheduler import cli as scheduler_cli
@@ -57,7 +59,7 @@ def register(app: Flask) -> None:
     from .wellbeing import views as wellbeing
 
     for module in (auth, dashboard, schools, audit, inspections, notifications, scheduler, rosters, gate, drills,
-                   canteen, incidents, documents, privacy, wellbeing):
+                   canteen, incidents, documents, privacy, wellbeing, reports):
         app.register_blueprint(module.bp)
     for command in (audit_cli, inspections_cli, notifications_cli, rosters_cli, scheduler_cli):
         app.cli.add_command(command.cli)

@@ -40,6 +40,8 @@ PAGES = {
     "canteen": ("canteen", lambda d: "/canteen"),
     "messages log": ("director", lambda d: "/messages/"),
     "school switcher (inspector)": ("inspector", lambda d: "/school/switch"),
+    # the district's schools side by side: 3 schools or 30, the same statements (issue 14)
+    "district comparison (inspector)": ("inspector", lambda d: "/reports/district?sort=on_time"),
 }
 
 

@@ -1,0 +1,150 @@
+"""The district inspector's home: the district's schools side by side, figures counted by hand,
+sorting by `?sort=`, CSV/XLSX, a school's name opens it (issue 14)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from safetyops.documents.models import DocKind, Document
+from safetyops.drills.models import Course, DrillKind, PlannedDrill, TrainingRecord
+from safetyops.extensions import db
+from safetyops.inspections import services as insp
+from safetyops.reports import services
+from tests.conftest import login
+
+# Tuesday 17 November 2026, 15:00 in Bishkek
+NOW = dt.datetime(2026, 11, 17, 9, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 17)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def district(f, clock):
+    """Two schools of one district, one of another district; the inspector of the first district."""
+    a = f.school(name="№1 Ала-Тоо", district=f.district())
+    b = f.school(name="№2 Манас", district=a.district)
+    other = f.school(name="Чужая школа", district=f.district())
+    inspector = f.user("inspector", a)
+
+    # School A: a daily walk since Monday 16th done on time on the 16th and late today (7 days → 2 due)
+    officer = f.user("safety_officer", a)
+    sched = f.schedule("fire_daily_walk", school=a, starts_on=dt.date(2026, 11, 16))
+    with time_machine.travel(dt.datetime(2026, 11, 16, 3, 0, tzinfo=dt.UTC), tick=False):  # 09:00 on the 16th
+        run = insp.start_run(officer, a, sched)
+        for item in run.version.items:
+            insp.tick(officer, a, run, item_id=item["id"], result="pass", client_uuid=str(uuid.uuid4()))
+        insp.finish_run(officer, a, run)
+    with time_machine.travel(dt.datetime(2026, 11, 17, 8, 0, tzinfo=dt.UTC), tick=False):  # 14:00: late
+        run = insp.start_run(officer, a, sched)
+        for item in run.version.items:
+            insp.tick(officer, a, run, item_id=item["id"], result="pass", client_uuid=str(uuid.uuid4()))
+        insp.finish_run(officer, a, run)
+    # two critical open deficiencies (oldest 10 days), one major, one critical verified long ago
+    with time_machine.travel(NOW - dt.timedelta(days=10), tick=False):
+        insp.open_action(None, a, title="x1", severity="critical", area="fire_safety")
+    insp.open_action(None, a, title="x2", severity="critical", area="fire_safety")
+    insp.open_action(None, a, title="x3", severity="major", area="fire_safety")
+    done = insp.open_action(None, a, title="x4", severity="critical", area="fire_safety")
+    done.status = "verified"
+    # drills: plan of 3 by today (1 more later), 2 held this school year, 1 real emergency, 1 last year
+    for day in (dt.date(2026, 9, 10), dt.date(2026, 10, 10), dt.date(2026, 11, 10), dt.date(2027, 3, 1)):
+        db.session.add(PlannedDrill(school_id=a.id, kind=DrillKind.FIRE, target_date=day))
+    f.drill(a, ended=True, started_dt=dt.datetime(2026, 9, 10, 4, 0, tzinfo=dt.UTC))
+    f.drill(a, ended=True, started_dt=dt.datetime(2026, 10, 12, 4, 0, tzinfo=dt.UTC))
+    f.drill(a, ended=True, started_dt=dt.datetime(2026, 10, 20, 4, 0, tzinfo=dt.UTC), is_real=True)
+    f.drill(a, ended=True, started_dt=dt.datetime(2026, 5, 20, 4, 0, tzinfo=dt.UTC))
+    # training: staff of A = inspector? no (district member) → officer + 3 teachers = 4; 2 trained in force
+    t1, t2, _t3 = f.user("teacher", a), f.user("teacher", a), f.user("teacher", a)
+    for user, expires in ((officer, dt.date(2027, 6, 1)), (t1, None), (t2, dt.date(2026, 10, 1))):
+        db.session.add(TrainingRecord(school_id=a.id, user_id=user.id, course=Course.FIRE_SAFETY,
+                                      taken_on=dt.date(2025, 10, 1), expires_on=expires))
+    # incidents: 2 this school year, 1 before
+    f.road_incident(a, occurred_dt=dt.datetime(2026, 10, 1, 3, 0, tzinfo=dt.UTC))
+    f.road_incident(a, occurred_dt=dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC))
+    f.road_incident(a, occurred_dt=dt.datetime(2026, 8, 1, 3, 0, tzinfo=dt.UTC))
+    # documents: one review date passed, one coming, one archived past review
+    for review, status in ((dt.date(2026, 11, 1), "in_force"), (dt.date(2027, 1, 1), "in_force"),
+                           (dt.date(2026, 1, 1), "archived")):
+        db.session.add(Document(school_id=a.id, kind=DocKind.EVACUATION_PLAN, title_local="План",
+                                review_on=review, status=status))
+    # School B and the other district: one open critical each
+    insp.open_action(None, b, title="y", severity="critical", area="fire_safety")
+    insp.open_action(None, other, title="z", severity="critical", area="fire_safety")
+    f.user("teacher", b)
+    db.session.commit()
+    return a, b, other, inspector
+
+
+def test_figures_against_hand_counted_data(district):
+    a, b, _other, inspector = district
+    rows = {r.name: r for r in services.compare(services.district_ids(inspector), TODAY, NOW)}
+    assert set(rows) == {"№1 Ала-Тоо", "№2 Манас"}
+    ra = rows["№1 Ала-Тоо"]
+    assert (ra.checks_due, ra.on_time_pct) == (2, 50)
+    assert ra.critical_open == 2 and ra.oldest_open_days == 10
+    assert (ra.drills_held, ra.drills_planned) == (2, 3)
+    assert ra.training_pct == 50  # 2 of 4 (the officer's and t1's courses are in force; t2's expired)
+    assert ra.incidents == 2 and ra.documents_to_review == 1
+    rb = rows["№2 Манас"]
+    assert (rb.critical_open, rb.on_time_pct, rb.drills_planned, rb.training_pct) == (1, None, 0, 0)
+
+
+def test_sorting_by_query_parameter(district):
+    _a, _b, _other, inspector = district
+    rows = services.compare(services.district_ids(inspector), TODAY, NOW)
+    assert [r.name for r in services.sort_rows(rows, "critical")[0]] == ["№2 Манас", "№1 Ала-Тоо"]
+    assert [r.name for r in services.sort_rows(rows, "-critical")[0]] == ["№1 Ала-Тоо", "№2 Манас"]
+    assert [r.name for r in services.sort_rows(rows, "-on_time")[0]] == ["№1 Ала-Тоо", "№2 Манас"]  # none last
+    assert services.sort_rows(rows, "bogus")[1] == services.DEFAULT_SORT
+
+
+@pytest.mark.parametrize("locale", ["ky", "ru"])
+def test_inspector_home_shows_the_table_sorted_and_exportable(client, district, locale):
+    a, b, _other, inspector = district
+    inspector.locale = locale
+    db.session.commit()
+    login(client, inspector)
+    html = client.get("/?sort=name").get_data(as_text=True)
+    html = html[html.index("compare-table"):]
+    assert html.index("№1 Ала-Тоо") < html.index("№2 Манас")
+    assert "Чужая школа" not in html
+    assert 'href="/?sort=-name"' in html  # the heading sorts the other way next
+    assert f'name="school_id" value="{b.id}"' in html and 'action="/school"' in html
+    html = client.get("/?sort=critical").get_data(as_text=True)
+    html = html[html.index("compare-table"):]
+    assert html.index("№2 Манас") < html.index("№1 Ала-Тоо")
+    r = client.get("/reports/district?fmt=csv&sort=name")
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert rows[1][:4] == ["№1 Ала-Тоо", "50%", "2", "10"] and rows[1][4] == "2 / 3"
+    r = client.get("/reports/district?fmt=xlsx")
+    ws = load_workbook(io.BytesIO(r.data)).active
+    assert ws.max_row == 3
+    assert client.get("/reports/district").status_code == 200
+
+
+def test_a_click_opens_the_school_read_only(client, district):
+    a, b, _other, inspector = district
+    login(client, inspector)
+    r = client.submit("/school", {"school_id": str(b.id)}, page="/")
+    assert r.status_code == 302
+    assert client.get("/inspections/overdue").status_code == 200
+    assert client.get("/inspections/schedules").status_code == 403  # read-only
+
+
+def test_others_cannot_see_the_comparison(client, district, f):
+    a, *_ = district
+    login(client, f.user("director", a))
+    assert client.get("/reports/district").status_code == 403
+    assert "compare-table" not in client.get("/").get_data(as_text=True)
