@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.roles import Role
 from ..extensions import db
-from ..notifications.outbox import notify, register_text, user_locale
+from ..notifications.outbox import notify, register_text, shorten, user_locale
 from ..schools.models import School
 from ..time import zone
 from . import services
@@ -52,7 +52,7 @@ def short_name(doc, locale: str) -> str:
     "School No. 95's …", which says nothing on a phone's lock screen)."""
     with force_locale(locale):
         name = str(KINDS[doc.kind].label)
-    return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - 1].rstrip() + "…"
+    return shorten(name, TITLE_MAX)
 
 
 def _today(school, now: dt.datetime) -> dt.date:

@@ -29,9 +29,9 @@ def register_texts() -> None:
 register_texts()  # the notifications area lists every text it knows
 
 
-def short_place(name: str | None) -> str:
-    name = (name or "").split(" / ")[0].strip()
-    return name if len(name) <= PLACE_MAX else name[: PLACE_MAX - 1] + "…"
+def short_place(name: str | None):
+    """A place for an SMS: the reader's language part of a bilingual name, cut at a word boundary."""
+    return outbox.sms_name(name or "", PLACE_MAX)
 
 
 def send(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False) -> list:

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..time import now_utc
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
 
-__all__ = ["notify", "register_text", "render", "texts", "wake_event", "queue_raw"]
+__all__ = ["notify", "register_text", "render", "sms_name", "texts", "wake_event", "queue_raw"]
 
 _TEXTS: dict[str, object] = {}
 _SAMPLES: dict[str, dict] = {}
@@ -92,6 +92,81 @@ def render(kind: str, params: dict, locale: str) -> str:
             return template % params if params or "%(" in template else template
         except KeyError as err:
             raise ValueError(f"SMS text {kind!r} needs parameter {err.args[0]!r}") from None
+
+
+_KK_LETTERS = frozenset("әғқұһіӘҒҚҰҺІ")
+_KY_LETTERS = frozenset("өүңӨҮҢ")
+
+
+def _label_language(part: str) -> str:
+    """The language a part of a bilingual label ("Күндүзгү күзөт / Охрана днём") is written in."""
+    letters = [c for c in part if c.isalpha()]
+    if letters and all(c.isascii() for c in letters):
+        return "en"
+    if any(c in _KK_LETTERS for c in part):
+        return "kk"
+    if any(c in _KY_LETTERS for c in part):
+        return "ky"
+    return "ru"
+
+
+def pick_language(label: str, locale: str) -> str:
+    """The reader's part of a label written in several languages separated by " / "."""
+    parts = [p.strip() for p in (label or "").split(" / ") if p.strip()]
+    if len(parts) < 2:
+        return (label or "").strip()
+    langs = [_label_language(p) for p in parts]
+    if locale in langs:
+        return parts[langs.index(locale)]
+    # a Kazakh reader of a Kyrgyz/Russian label reads the Turkic part, and the other way round
+    kin = {"ky": ("kk",), "kk": ("ky",), "en": ("ru",)}.get(locale, ())
+    for lang in kin:
+        if lang in langs:
+            return parts[langs.index(lang)]
+    return parts[0]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary with "…" (a single word longer
+    than the limit is cut inside)."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    cut = head.rstrip(" ,.;:-–—/(«\"")
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space].rstrip(" ,.;:-–—/(«\"")
+    return cut + "…"
+
+
+class SmsName:
+    """A name (post, zone, checklist) to put in an SMS: rendered in the reader's language part of a
+    bilingual label and shortened at a word boundary. `notify` renders each recipient's text under
+    their locale, so ``%(post)s`` becomes the right part for each one."""
+
+    __slots__ = ("label", "limit")
+
+    def __init__(self, label: str, limit: int) -> None:
+        self.label = label or ""
+        self.limit = limit
+
+    def for_locale(self, locale: str) -> str:
+        return shorten(pick_language(self.label, locale), self.limit)
+
+    def __str__(self) -> str:
+        from flask_babel import get_locale
+
+        loc = get_locale()
+        return self.for_locale(loc.language if loc is not None else "ky")
+
+    def __repr__(self) -> str:
+        return f"SmsName({self.label!r}, {self.limit})"
+
+
+def sms_name(label: str, limit: int) -> SmsName:
+    """See SmsName: ``notify(..., {"post": sms_name(post.name, 22)})``."""
+    return SmsName(label, limit)
 
 
 def user_locale(user, school) -> str:

@@ -23,7 +23,7 @@ from ..auth.models import User
 from ..auth.roles import Role, has_perm
 from ..errors_service import ServiceError
 from ..extensions import db
-from ..notifications.outbox import notify
+from ..notifications.outbox import notify, sms_name
 from ..schools.models import Membership, School, Zone
 from ..time import local_to_utc, now_utc, school_today, zone
 from . import planner, sms_texts  # noqa: F401 - sms_texts gives the outbox this area's texts
@@ -491,8 +491,9 @@ def _notify(school: School, recipients, kind, key, params, urgent=False) -> list
     return notify(school, [r for r in recipients if r is not None], kind, key, params, urgent=urgent)
 
 
-def _short(text: str, n: int = 22) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+def _short(text: str, n: int = 22):
+    """A post name for an SMS: the reader's language part of a bilingual name, cut at a word boundary."""
+    return sms_name(text, n)
 
 
 def _swap_params(school: School, shift) -> dict:
