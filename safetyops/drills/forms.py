@@ -2,14 +2,34 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..converters import DB_DATE
+from ..converters import DB_DATE, optional_db_int
 from ..forms_common import choices
-from .models import CD_FUNCTION_LABELS, COURSE_LABELS, DRILL_KIND_LABELS, CdFunction, Course, DrillKind
+from .models import (
+    ALARM_KIND_LABELS,
+    ALARM_KINDS,
+    CD_FUNCTION_LABELS,
+    COURSE_LABELS,
+    DRILL_KIND_LABELS,
+    DRILL_KINDS,
+    CdFunction,
+    Course,
+    DrillKind,
+)
 
-KIND_CHOICES = choices((k.value, DRILL_KIND_LABELS[k]) for k in DrillKind)
+KIND_CHOICES = choices((k.value, DRILL_KIND_LABELS[k]) for k in DRILL_KINDS)
+ALARM_CHOICES = choices((k.value, ALARM_KIND_LABELS[k]) for k in ALARM_KINDS)
 NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 
 
@@ -29,16 +49,42 @@ class ReportForm(FlaskForm):
 
 
 class StartForm(FlaskForm):
-    kind = SelectField(_l("Kind of drill"), choices=KIND_CHOICES)
+    # No kind is pre-selected: the person chooses it (a director tapping straight through once started
+    # an earthquake drill instead of the fire drill they meant).
+    kind = RadioField(_l("Kind of drill"), choices=KIND_CHOICES,
+                      validators=[InputRequired(message=_l("Choose the kind of drill."))])
     plan_id = SelectField(_l("Planned drill"), coerce=int, default=0)
     is_announced = BooleanField(_l("Announced to staff beforehand"), default=True)
-    send_sms = BooleanField(_l("Send an SMS to all staff"))
+    send_sms = RadioField(_l("SMS to all staff"), choices=choices([
+        ("yes", _l("Yes: every member of staff gets an SMS now")),
+        ("no", _l("No SMS: staff are told another way"))]),
+        validators=[InputRequired(message=_l("Choose whether staff get an SMS."))])
 
 
 class EmergencyForm(FlaskForm):
-    kind = SelectField(_l("What is happening"), choices=KIND_CHOICES)
+    kind = SelectField(_l("What is happening"), choices=ALARM_CHOICES)
     confirm = BooleanField(_l("I confirm: this is a real emergency, not a drill"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class AlarmForm(FlaskForm):
+    """The alarm button's confirmation step: the kind was the second tap, the rest is optional."""
+
+    kind = HiddenField(validators=[DataRequired(), AnyOf([k.value for k in ALARM_KINDS])])
+    zone_id = SelectField(_l("Where"), coerce=optional_db_int, default=None)
+    note = StringField(_l("What you see (optional)"), validators=[Optional(), Length(max=200)],
+                       render_kw={"autocomplete": "off", "maxlength": 200})
+
+
+class CancelAlarmForm(FlaskForm):
+    reason = StringField(_l("Why it was a false alarm"),
+                         validators=[DataRequired(message=_l("Say why it was a false alarm.")), Length(max=300)])
+
+
+class NumbersForm(FlaskForm):
+    lines = TextAreaField(_l("The school's own numbers, one a line: name, then the number"),
+                          validators=[Optional(), Length(max=2000)],
+                          render_kw={"rows": 5, "placeholder": "Kalkan: +996 312 000000"})
 
 
 class AllClearForm(FlaskForm):

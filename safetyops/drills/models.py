@@ -19,13 +19,33 @@ class DrillKind(StrEnum):
     EARTHQUAKE = "earthquake"
     LOCKDOWN = "lockdown"
     CHEMICAL = "chemical"
+    MEDICAL = "medical"  # a real emergency only (raised with the alarm button), never a planned drill
+    OTHER = "other"  # a real emergency only
 
+
+#: Kinds a drill can be planned and started as (medical and other are alarms only).
+DRILL_KINDS = (DrillKind.FIRE, DrillKind.EARTHQUAKE, DrillKind.LOCKDOWN, DrillKind.CHEMICAL)
+#: What the alarm button offers, in this order.
+ALARM_KINDS = (DrillKind.FIRE, DrillKind.EARTHQUAKE, DrillKind.LOCKDOWN, DrillKind.MEDICAL, DrillKind.OTHER)
+#: Kinds where nobody leaves the building: classes report "sheltered", the clock measures "all rooms secured".
+SHELTER_KINDS = frozenset({DrillKind.LOCKDOWN})
 
 DRILL_KIND_LABELS = {
     DrillKind.FIRE: _l("Fire evacuation"),
     DrillKind.EARTHQUAKE: _l("Earthquake"),
-    DrillKind.LOCKDOWN: _l("Lockdown / anti-terror"),
+    DrillKind.LOCKDOWN: _l("Lockdown / shelter in place"),
     DrillKind.CHEMICAL: _l("Chemical release"),
+    DrillKind.MEDICAL: _l("Medical emergency"),
+    DrillKind.OTHER: _l("Other emergency"),
+}
+
+#: The alarm button's words (short: they are big buttons on a phone).
+ALARM_KIND_LABELS = {
+    DrillKind.FIRE: _l("Fire"),
+    DrillKind.EARTHQUAKE: _l("Earthquake"),
+    DrillKind.LOCKDOWN: _l("Intruder / lockdown"),
+    DrillKind.MEDICAL: _l("Medical"),
+    DrillKind.OTHER: _l("Other"),
 }
 
 #: Target evacuation time (seconds) used until the school sets its own.
@@ -34,7 +54,18 @@ DEFAULT_TARGET_SECONDS = {
     DrillKind.EARTHQUAKE: 240,
     DrillKind.LOCKDOWN: 300,
     DrillKind.CHEMICAL: 300,
+    DrillKind.MEDICAL: 300,
+    DrillKind.OTHER: 300,
 }
+
+#: The public emergency numbers (Kyrgyzstan and Kazakhstan alike), shown as tel: links.  102 is the
+#: militsiya in Kyrgyzstan and the police in Kazakhstan (one word per country, docs: DOMAIN terms).
+EMERGENCY_NUMBERS = (
+    ("101", _l("Fire service")),
+    ("102", {"KG": _l("Militsiya"), "KZ": _l("Police")}),
+    ("103", _l("Ambulance")),
+    ("112", _l("Emergency (112)")),
+)
 
 
 class Course(StrEnum):
@@ -196,6 +227,16 @@ class Drill(db.Model):
     observers_notes: Mapped[str] = mapped_column(sa.Text, default="")
     #: Participants besides classes (fire service, parents' committee…).
     participants: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Where the alarm was raised (a real emergency raised with the alarm button).
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id", ondelete="SET NULL"))
+    #: The raiser's line of text ("smoke on the 2nd floor").
+    alarm_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: A false alarm cancelled: when (then also ended_dt), by whom, why.
+    cancelled_dt: Mapped[dt.datetime | None]
+    #: Who cancelled the false alarm.
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Why it was a false alarm.
+    cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
 
     school: Mapped[School] = relationship()  # noqa: F821
     plan: Mapped[PlannedDrill | None] = relationship(back_populates="drill")
@@ -203,10 +244,61 @@ class Drill(db.Model):
     ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])  # noqa: F821
     reports: Mapped[list[ClassReport]] = relationship(back_populates="drill", order_by="ClassReport.first_dt")
     findings: Mapped[list[DrillFinding]] = relationship(back_populates="drill", order_by="DrillFinding.id")
+    zone: Mapped[Zone | None] = relationship()  # noqa: F821
+    alarms: Mapped[list[DrillAlarm]] = relationship(back_populates="drill", order_by="DrillAlarm.raised_dt")
 
     @property
     def is_live(self) -> bool:
         return self.ended_dt is None
+
+    @property
+    def is_shelter(self) -> bool:
+        """Lockdown / shelter in place: classes are sheltered in their rooms, not evacuated."""
+        return self.kind in SHELTER_KINDS
+
+
+class DrillAlarm(db.Model):
+    """One press of the alarm button: the first starts a real emergency, later ones join it."""
+
+    __tablename__ = "drill_alarms"
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: The emergency it started or joined.
+    drill_id: Mapped[int] = mapped_column(sa.ForeignKey("drills.id", ondelete="CASCADE"), index=True)
+    #: Who raised it.
+    raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: What they saw.
+    kind: Mapped[DrillKind] = enum_column(DrillKind)
+    #: Where.
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id", ondelete="SET NULL"))
+    #: Their line of text.
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: When.
+    raised_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    #: A later press that joined a live emergency (no second emergency, no second SMS).
+    is_join: Mapped[bool] = mapped_column(default=False)
+
+    drill: Mapped[Drill] = relationship(back_populates="alarms")
+    raised_by: Mapped[User | None] = relationship()  # noqa: F821
+    zone: Mapped[Zone | None] = relationship()  # noqa: F821
+
+
+class EmergencyContact(db.Model):
+    """A school's own emergency number (security company, district education office), beside 101–112."""
+
+    __tablename__ = "emergency_contacts"
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: Who answers ("Security company Kalkan").
+    label: Mapped[str] = mapped_column(sa.String(80))
+    #: The number to dial, as typed (+996 312 …, short numbers allowed).
+    number: Mapped[str] = mapped_column(sa.String(30))
+    #: Order on the alert screen.
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class ClassReport(db.Model):
@@ -329,4 +421,4 @@ class CdMember(db.Model):
 
 
 from ..auth.models import User  # noqa: E402,F401  (relationship targets)
-from ..schools.models import Appointment, School  # noqa: E402,F401
+from ..schools.models import Appointment, School, Zone  # noqa: E402,F401

@@ -39,19 +39,34 @@ def drill_pdf(drill, summary: dict, school) -> bytes:
     line(_("Started: %(when)s", when=format_datetime(drill.started_dt, "short")))
     if drill.ended_dt:
         line(_("All clear: %(when)s", when=format_datetime(drill.ended_dt, "short")))
-    line(_("Evacuation time: %(time)s (target %(target)s)", time=mmss(summary["evacuation"]),
-           target=mmss(summary["target"])))
+    shelter = drill.is_shelter  # lockdown / shelter in place: nobody is evacuated
+    if shelter:
+        line(_("Time to all rooms secured: %(time)s (target %(target)s)", time=mmss(summary["evacuation"]),
+               target=mmss(summary["target"])))
+    else:
+        line(_("Evacuation time: %(time)s (target %(target)s)", time=mmss(summary["evacuation"]),
+               target=mmss(summary["target"])))
+    if drill.cancelled_dt:
+        line(_("False alarm, called off at %(time)s: %(reason)s", time=format_datetime(drill.cancelled_dt, "short"),
+               reason=drill.cancel_reason))
     t = summary["totals"]
     line(_("Classes reported: %(n)s of %(total)s", n=len(summary["times"]), total=summary["expected"]))
-    line(_("On the register %(reg)s, present %(present)s, evacuated %(evac)s, missing %(missing)s, injured %(inj)s",
-           reg=t["on_register"], present=t["present"], evac=t["evacuated"], missing=t["missing"], inj=t["injured"]))
+    if shelter:
+        line(_("On the register %(reg)s, present %(present)s, sheltered %(evac)s, missing %(missing)s, "
+               "injured %(inj)s", reg=t["on_register"], present=t["present"], evac=t["evacuated"],
+               missing=t["missing"], inj=t["injured"]))
+    else:
+        line(_("On the register %(reg)s, present %(present)s, evacuated %(evac)s, missing %(missing)s, "
+               "injured %(inj)s", reg=t["on_register"], present=t["present"], evac=t["evacuated"],
+               missing=t["missing"], inj=t["injured"]))
     pdf.ln(3)
     pdf.set_font("body", size=13)
     line(_("Classes"))
     pdf.set_font("body", size=10)
     with pdf.table(col_widths=(20, 25, 25, 25, 25, 20, 30), text_align="LEFT",
                    headings_style=headings) as table:
-        table.row([_("Class"), _("Time"), _("On the register"), _("Present"), _("Evacuated"), _("Injured"),
+        table.row([_("Class"), _("Time"), _("On the register"), _("Present"),
+                   _("Sheltered") if shelter else _("Evacuated"), _("Injured"),
                    _("Late")])
         for report, seconds in summary["times"]:
             table.row([report.school_class.name, mmss(seconds), str(report.on_register), str(report.present),

@@ -13,6 +13,7 @@ class DrillPerm(StrEnum):
     RUN = "drills.run"  # start, real emergency, all clear (teachers: only while on the duty-admin post)
     BOARD = "drills.board"  # the live board (teachers: only while on the duty-admin post)
     REPORT = "drills.report"  # "My class" roll-call (teachers: only their own classes)
+    ALARM = "drills.alarm"  # raise the alarm (every member of staff, the gate phone too)
     TRAINING_VIEW = "training.view"
     TRAINING_MANAGE = "training.manage"
     CD_VIEW = "civil_defence.view"
@@ -27,6 +28,7 @@ grant({
     DrillPerm.RUN: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.TEACHER},
     DrillPerm.BOARD: LEADERS | {Role.TEACHER},
     DrillPerm.REPORT: LEADERS | {Role.TEACHER},
+    DrillPerm.ALARM: set(Role) - {Role.INSPECTOR},  # the district inspector is not on site
     DrillPerm.TRAINING_VIEW: LEADERS,
     DrillPerm.TRAINING_MANAGE: LEADERS,
     DrillPerm.CD_VIEW: set(Role),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,19 +19,23 @@ from ..gate.services import on_site_now
 from ..inspections.services import open_action
 from ..notifications import outbox
 from ..rosters.services import on_duty
-from ..schools.models import Appointment, Area, Membership, School
+from ..schools.models import Appointment, Area, Membership, School, Zone
 from ..time import now_utc, school_today, zone
 from .models import (
+    ALARM_KINDS,
     DEFAULT_TARGET_SECONDS,
+    EMERGENCY_NUMBERS,
     AssemblyPoint,
     CdFunction,
     CdMember,
     ClassReport,
     Course,
     Drill,
+    DrillAlarm,
     DrillFinding,
     DrillKind,
     DrillTarget,
+    EmergencyContact,
     PlannedDrill,
     SchoolClass,
     TrainingRecord,
@@ -50,15 +55,29 @@ EXPIRY_WARNING_DAYS = 30
 
 SMS_TEXTS = {
     "drills.start": _l("Drill: evacuate now and report your class in SafetyOps."),
+    "drills.start_shelter": _l("Drill: lock the doors, stay in the room, report your class."),
     "drills.emergency": _l("NOT A DRILL! Evacuate now and report your class."),
     "drills.training": _l("Safety training certificate %(number)s expires %(date)s."),
+    # The alarm button: one SMS segment in every language with the longest zone name (ALARM_ZONE_CHARS).
+    "drills.alarm.fire": _l("ALARM, not a drill: FIRE. %(zone)s. Evacuate."),
+    "drills.alarm.earthquake": _l("ALARM, not a drill: EARTHQUAKE. %(zone)s."),
+    "drills.alarm.lockdown": _l("ALARM: LOCKDOWN. Lock doors, stay in. %(zone)s"),
+    "drills.alarm.medical": _l("ALARM: MEDICAL help needed. %(zone)s"),
+    "drills.alarm.other": _l("ALARM, not a drill. %(zone)s. Open SafetyOps."),
+    "drills.alarm.cancelled": _l("All clear: it was a false alarm."),
 }
+#: Longest zone name in an alarm SMS (longer names are cut; the app shows the whole name).
+ALARM_ZONE_CHARS = 20
+#: How long the person who raised an alarm may still call it off as a false alarm (the director: any time).
+CANCEL_MINUTES = 10
+_SAMPLES = {f"drills.alarm.{k}": {"zone": "Ж" * ALARM_ZONE_CHARS}
+            for k in ("fire", "earthquake", "lockdown", "medical", "other")}
 
 
 def register_sms_texts() -> None:
     """Give the outbox this area's texts (idempotent)."""
     for kind, text in SMS_TEXTS.items():
-        outbox.register_text(kind, text)
+        outbox.register_text(kind, text, _SAMPLES.get(kind))
 
 
 register_sms_texts()  # the notifications area lists every text it knows
@@ -252,9 +271,143 @@ def start_drill(actor: User | None, school: School, *, kind, is_real: bool = Fal
 
 
 def _send_start_sms(school: School, drill: Drill) -> int:
-    kind = "drills.emergency" if drill.is_real else "drills.start"
-    rows = outbox.notify(school, staff_of(school), kind, str(drill.id), {}, urgent=drill.is_real)
+    if drill.is_real:
+        kind = f"drills.alarm.{drill.kind.value}" if f"drills.alarm.{drill.kind.value}" in SMS_TEXTS \
+            else "drills.emergency"
+        zone = drill.zone.name if drill.zone is not None else ""
+        params = {"zone": zone[:ALARM_ZONE_CHARS] or "-"} if kind != "drills.emergency" else {}
+    else:
+        kind, params = ("drills.start_shelter" if drill.is_shelter else "drills.start"), {}
+    rows = outbox.notify(school, staff_of(school), kind, str(drill.id), params, urgent=drill.is_real)
     return len(rows or [])
+
+
+# --- the alarm button -----------------------------------------------------------------------
+
+
+def raise_alarm(actor: User | None, school: School, *, kind, zone_id: int | None = None, note: str = "",
+                now: dt.datetime | None = None) -> tuple[Drill, bool]:
+    """Anyone's alarm: start a real emergency, or join the live one (no second emergency, no second SMS).
+
+    A drill in progress when a real alarm comes is stopped (its all clear is the alarm's time) and the
+    real emergency starts: nobody must take the alarm for part of the exercise.  Returns (drill, joined)."""
+    now = now or now_utc()
+    kind = DrillKind(kind)
+    if kind not in ALARM_KINDS:
+        raise ServiceError(_l("Choose what is happening."), "kind")
+    if zone_id is not None and db.session.scalar(sa.select(Zone.id).where(
+            Zone.school_id == school.id, Zone.id == zone_id)) is None:
+        raise ServiceError(_l("Choose a zone of this school."), "zone_id")
+    note = (note or "").strip()[:200]
+    live = live_drill(school)
+    if live is not None and not live.is_real:
+        live.ended_dt = max(now, live.started_dt)
+        live.ended_by_id = getattr(actor, "id", None)
+        db.session.flush()
+        record(actor, school, "drill.stopped_by_alarm", live)
+        live = None
+    joined = live is not None
+    if joined:
+        drill = live
+    else:
+        drill = Drill(school_id=school.id, kind=kind, is_real=True, is_announced=False,
+                      target_seconds=targets(school)[kind], started_dt=now, started_by_id=getattr(actor, "id", None),
+                      zone_id=zone_id, alarm_note=note)
+        try:
+            with db.session.begin_nested():
+                db.session.add(drill)
+                db.session.flush()
+        except IntegrityError:  # two people pressed at the same moment: join the one that won
+            drill, joined = live_drill(school), True
+    alarm = DrillAlarm(school_id=school.id, drill_id=drill.id, raised_by_id=getattr(actor, "id", None), kind=kind,
+                       zone_id=zone_id, note=note, raised_dt=now, is_join=joined)
+    db.session.add(alarm)
+    db.session.flush()
+    if not joined:
+        drill.sms_queued = _send_start_sms(school, drill)
+    record(actor, school, "emergency.join" if joined else "emergency.raise", drill,
+           detail=f"kind={kind.value},zone={zone_id or ''},sms={0 if joined else drill.sms_queued}")
+    return drill, joined
+
+
+def may_cancel(user, role, drill: Drill, now: dt.datetime | None = None) -> bool:
+    """The director at any time while live; the person who raised it within CANCEL_MINUTES."""
+    now = now or now_utc()
+    if not drill.is_real or not drill.is_live or user is None:
+        return False
+    if role == Role.DIRECTOR:
+        return True
+    return drill.started_by_id == user.id and now - drill.started_dt <= dt.timedelta(minutes=CANCEL_MINUTES)
+
+
+def cancel_alarm(actor: User | None, school: School, drill: Drill, role, *, reason: str,
+                 now: dt.datetime | None = None) -> Drill:
+    """A false alarm: stop it, say why, and tell the staff who got the alarm SMS."""
+    now = now or now_utc()
+    reason = (reason or "").strip()[:300]
+    if drill.school_id != school.id:
+        raise ServiceError(_l("This drill or class belongs to another school."))
+    if not reason:
+        raise ServiceError(_l("Say why it was a false alarm."), "reason")
+    if not may_cancel(actor, role, drill, now):
+        raise ServiceError(_l("Only the director, or the person who raised the alarm within %(n)s minutes, "
+                              "can call it off.", n=CANCEL_MINUTES))
+    drill.ended_dt = drill.cancelled_dt = max(now, drill.started_dt)
+    drill.ended_by_id = drill.cancelled_by_id = getattr(actor, "id", None)
+    drill.cancel_reason = reason
+    db.session.flush()
+    if drill.sms_queued:
+        outbox.notify(school, staff_of(school), "drills.alarm.cancelled", str(drill.id), {}, urgent=True)
+    record(actor, school, "emergency.cancel", drill, detail=f"reason={reason}")
+    return drill
+
+
+def live_emergency(school: School) -> Drill | None:
+    """The live real emergency of the school (what every page's banner shows), or None."""
+    return db.session.scalar(sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_(None),
+                                                    Drill.is_real.is_(True)))
+
+
+def emergency_contacts(school: School) -> list[EmergencyContact]:
+    return list(db.session.scalars(sa.select(EmergencyContact).where(EmergencyContact.school_id == school.id)
+                                   .order_by(EmergencyContact.position, EmergencyContact.id)))
+
+
+def emergency_numbers(school: School) -> list[tuple[str, str]]:
+    """(number, label) to show as tel: links: 101, 102, 103, 112, then the school's own."""
+    country = school.country if school.country in ("KG", "KZ") else "KG"
+    public = [(n, str(label[country] if isinstance(label, dict) else label)) for n, label in EMERGENCY_NUMBERS]
+    return public + [(c.number, c.label) for c in emergency_contacts(school)]
+
+
+_DIALABLE = re.compile(r"\+?[0-9][0-9 ()-]{1,28}")
+
+
+def save_emergency_contacts(actor: User | None, school: School, text: str) -> list[EmergencyContact]:
+    """Replace the school's own numbers by the lines of `text`: "label: number" (or "label number")."""
+    parsed = []
+    for i, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        label, sep, number = line.rpartition(":")
+        if not sep:
+            label, _sp, number = line.rpartition(" ")
+        label, number = label.strip(), number.strip()
+        if not label or not _DIALABLE.fullmatch(number):
+            raise ServiceError(_l("Line %(n)s: write a name, a colon and a phone number.", n=i), "lines")
+        parsed.append((label[:80], number))
+    if len(parsed) > 10:
+        raise ServiceError(_l("At most 10 numbers."), "lines")
+    for old in emergency_contacts(school):
+        db.session.delete(old)
+    db.session.flush()
+    rows = [EmergencyContact(school_id=school.id, label=label, number=number, position=i)
+            for i, (label, number) in enumerate(parsed)]
+    db.session.add_all(rows)
+    db.session.flush()
+    record(actor, school, "emergency_contacts.update", detail=";".join(f"{lab}={n}" for lab, n in parsed))
+    return rows
 
 
 def _check_counts(on_register: int, present: int, evacuated: int, injured: int, missing_names: str) -> None:
@@ -370,7 +523,11 @@ def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = 
     reported = sorted(reports.values(), key=lambda r: r.first_dt)
     totals = {key: sum(getattr(r, key) for r in reported)
               for key in ("on_register", "present", "evacuated", "injured", "missing")}
-    end = drill.ended_dt or now
+    running = int(((drill.ended_dt or now) - drill.started_dt).total_seconds())
+    evacuation = evacuation_seconds(drill, reported)
+    # The clock stops when the last class has reported, and after the all clear it shows the same
+    # evacuation (or "all rooms secured") time as the after-action page and the PDF: one computation.
+    stopped = evacuation is not None and (not drill.is_live or not not_reported)
     people = on_site(drill.school) if with_on_site and drill.is_live else None
     by_kind: dict[str, int] = {}
     for entry in people or []:
@@ -381,8 +538,10 @@ def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = 
     version += f".{drill.ended_dt.timestamp() if drill.ended_dt else 0}.{len(people or [])}"
     return {
         "drill": drill, "reported": reported, "not_reported": not_reported, "totals": totals,
-        "expected": len(expected), "elapsed": int((end - drill.started_dt).total_seconds()),
-        "target": drill.target_seconds, "on_site": people, "on_site_by_kind": by_kind, "version": version,
+        "expected": len(expected), "elapsed": evacuation if stopped else running,
+        "clock_running": drill.is_live and not stopped, "duration": running, "target": drill.target_seconds,
+        "attention": [r for r in reported if r.missing or r.injured],
+        "on_site": people, "on_site_by_kind": by_kind, "version": version,
         "now": now,
     }
 
@@ -390,11 +549,20 @@ def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = 
 # --- after-action -----------------------------------------------------------------------
 
 
+def evacuation_seconds(drill: Drill, reports: list[ClassReport]) -> int | None:
+    """The drill's time: from the alarm to the last class's first report (evacuated, or all rooms secured).
+
+    The one computation behind the board's clock, the after-action page, the PDF and the charts."""
+    if not reports:
+        return None
+    return max(int((r.first_dt - drill.started_dt).total_seconds()) for r in reports)
+
+
 def summary(drill: Drill) -> dict:
     reports = reports_of(drill)
     expected = expected_classes(drill)
     times = [(r, int((r.first_dt - drill.started_dt).total_seconds())) for r in reports]
-    evacuation = max((s for _r, s in times), default=None)
+    evacuation = evacuation_seconds(drill, reports)
     late = [(r, s) for r, s in times if s > drill.target_seconds]
     unreported = [c for c in expected if c.id not in {r.class_id for r in reports}]
     totals = {key: sum(getattr(r, key) for r in reports)

@@ -23,11 +23,14 @@ from ..time import school_today
 from ..uow import audit_read, personal_data, step
 from . import charts, pdf, services
 from .forms import (
+    AlarmForm,
     AllClearForm,
+    CancelAlarmForm,
     CdForm,
     ClassForm,
     EmergencyForm,
     FindingForm,
+    NumbersForm,
     PlanForm,
     PointForm,
     ReportForm,
@@ -37,17 +40,20 @@ from .forms import (
     TrainingForm,
 )
 from .models import (
+    ALARM_KIND_LABELS,
+    ALARM_KINDS,
     CD_FUNCTION_LABELS,
     COURSE_LABELS,
     DRILL_KIND_LABELS,
+    DRILL_KINDS,
     AssemblyPoint,
     CdMember,
     ClassReport,
     Drill,
-    DrillKind,
     PlannedDrill,
     SchoolClass,
     TrainingRecord,
+    Zone,
 )
 from .permissions import DrillPerm
 
@@ -200,14 +206,11 @@ def start():
            if db.session.scalar(sa.select(Drill.id).where(Drill.plan_id == p.id)) is None]
     form.plan_id.choices = choices([(0, _("Not in the plan"))] + [
         (p.id, f"{format_date(p.target_date, 'medium')} · {DRILL_KIND_LABELS[p.kind]}") for p in due])
-    if request.method == "GET" and due:
-        form.plan_id.data = due[0].id
-        form.kind.data = due[0].kind.value
-        form.is_announced.data = due[0].is_announced
+    # Nothing is pre-selected: the kind, the plan line and the SMS are the person's choices.
     if form.validate_on_submit():
         with step(form) as done:
             drill = services.start_drill(current_user, g.school, kind=form.kind.data, plan_id=form.plan_id.data or None,
-                                         is_announced=form.is_announced.data, send_sms=form.send_sms.data)
+                                         is_announced=form.is_announced.data, send_sms=form.send_sms.data == "yes")
         if done:
             flash(_("The drill has started. The clock is running."), "success")
             return redirect(url_for("drills.board", drill_id=drill.id))
@@ -457,12 +460,12 @@ def settings():
     form = TargetsForm()
     current = services.targets(g.school)
     if request.method == "GET":
-        for kind in DrillKind:
+        for kind in DRILL_KINDS:
             getattr(form, f"target_{kind.value}").data = current[kind]
     if form.validate_on_submit():
         with step(form) as done:
             services.set_targets(current_user, g.school,
-                                 {k.value: getattr(form, f"target_{k.value}").data for k in DrillKind})
+                                 {k.value: getattr(form, f"target_{k.value}").data for k in DRILL_KINDS})
         if done:
             flash(_("Saved."), "success")
             return redirect(url_for("drills.settings"))
@@ -555,3 +558,122 @@ def cd_edit(cd_member_id):
             flash(_("Saved."), "success")
             return redirect(url_for("drills.cd_staff"))
     return render_template("drills/cd_form.html", **_ctx(form=form, member=member))
+
+
+# --- the alarm button (every member of staff, every page, the gate phone) -------------------------
+
+ALARM_POLL_MS = 5000
+
+
+def _alarm_url(drill, user, school, role) -> str:
+    """Where the banner sends this person: the board (director, duty admin), my class (homeroom), the alert."""
+    if has_perm(role, DrillPerm.BOARD) and services.may_see_board(user, school, role, school_today(school)):
+        return url_for("drills.board", drill_id=drill.id)
+    if has_perm(role, DrillPerm.REPORT) and services.my_classes(user, school):
+        return url_for("drills.my_class")
+    return url_for("drills.alarm")
+
+
+def _alarm_state() -> dict | None:
+    school = getattr(g, "school", None)
+    if school is None or not current_user.is_authenticated or not can(DrillPerm.ALARM):
+        return None
+    live = services.live_emergency(school)
+    state = {"live": live is not None, "poll_ms": ALARM_POLL_MS}
+    if live is not None:
+        where = live.zone.name if live.zone is not None else ""
+        state.update(id=live.id, kind=live.kind.value, label=str(ALARM_KIND_LABELS.get(live.kind, live.kind)),
+                     zone=where, note=live.alarm_note, url=_alarm_url(live, current_user, school, g.role),
+                     text=_("NOT A DRILL: %(kind)s", kind=ALARM_KIND_LABELS.get(live.kind, live.kind))
+                     + (f" · {where}" if where else ""))
+    return state
+
+
+@bp.app_template_global("alarm_state")
+def _alarm_state_global() -> dict | None:
+    """For templates/drills/_alarm_button.html, included by base.html on every page."""
+    return _alarm_state()
+
+
+@bp.app_template_global("emergency_numbers")
+def _emergency_numbers_global() -> list[tuple[str, str]]:
+    """101, 102, 103, 112 and the school's own (the board of a real emergency)."""
+    return services.emergency_numbers(g.school)
+
+
+def _alarm_ctx(**kw) -> dict:
+    live = services.live_emergency(g.school)
+    return _ctx(live=live, numbers=services.emergency_numbers(g.school), ALARM_KINDS=ALARM_KINDS,
+                ALARM_LABELS=ALARM_KIND_LABELS,
+                may_cancel=live is not None and services.may_cancel(current_user, g.role, live),
+                cancel_form=kw.pop("cancel_form", None) or CancelAlarmForm(formdata=None),
+                cancel_minutes=services.CANCEL_MINUTES, **kw)
+
+
+@bp.get("/alarm")
+@requires(DrillPerm.ALARM)
+def alarm():
+    """Tap 1: what is happening?  During an emergency: what is going on, the numbers, calling it off."""
+    return render_template("drills/alarm.html", **_alarm_ctx())
+
+
+@bp.route("/alarm/raise", methods=["GET", "POST"])
+@requires(DrillPerm.ALARM)
+def alarm_raise():
+    """Tap 2 chose the kind (?kind=); this page is the one confirmation (where, a line of text, the button)."""
+    chosen = next((k for k in ALARM_KINDS if k.value == request.args.get("kind", "")), None)
+    if chosen is None:
+        abort(404)
+    form = AlarmForm()
+    zones = db.session.scalars(scoped(Zone).where(Zone.is_active.is_(True)).order_by(Zone.name)).all()
+    form.zone_id.choices = choices([("", _("— not sure —"))] + [(z.id, z.name) for z in zones])
+    form.kind.data = chosen.value
+    if form.validate_on_submit():
+        with step(form) as done:
+            drill, joined = services.raise_alarm(current_user, g.school, kind=chosen, zone_id=form.zone_id.data,
+                                                 note=form.note.data or "")
+        if done:
+            if joined:
+                flash(_("An emergency is already under way: your alarm was added to it."), "warning")
+            else:
+                flash(_("Alarm raised. SMS queued to staff: %(n)s.", n=drill.sms_queued), "warning")
+            return redirect(_alarm_url(drill, current_user, g.school, g.role))
+    return render_template("drills/alarm_confirm.html", **_alarm_ctx(form=form, kind=chosen))
+
+
+@bp.get("/alarm/status.json")
+@requires(DrillPerm.ALARM)
+def alarm_status():
+    """The banner's short poll (static/js/alarm.js): is there a live emergency at my school?"""
+    resp = jsonify(_alarm_state())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/drills/<int:drill_id>/cancel")
+@requires(DrillPerm.ALARM)
+def alarm_cancel(drill_id):
+    drill = get_or_404(Drill, drill_id)
+    form = CancelAlarmForm()
+    if form.validate_on_submit():
+        with step(form) as done:
+            services.cancel_alarm(current_user, g.school, drill, g.role, reason=form.reason.data)
+        if done:
+            flash(_("The false alarm was called off. Staff get an SMS."), "success")
+            return redirect(url_for("drills.alarm"))
+    return render_template("drills/alarm.html", **_alarm_ctx(cancel_form=form)), 422
+
+
+@bp.route("/drills/numbers", methods=["GET", "POST"])
+@requires(DrillPerm.MANAGE)
+def numbers():
+    form = NumbersForm()
+    if request.method == "GET":
+        form.lines.data = "\n".join(f"{c.label}: {c.number}" for c in services.emergency_contacts(g.school))
+    if form.validate_on_submit():
+        with step(form) as done:
+            services.save_emergency_contacts(current_user, g.school, form.lines.data or "")
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.numbers"))
+    return render_template("drills/numbers.html", **_ctx(form=form, numbers=services.emergency_numbers(g.school)))

@@ -113,7 +113,9 @@ def _form_region(form):
 # --- the shared gate phone: device cookie, shifts, lock -------------------------------------------------
 
 _LOCK_FREE = {"gate.locked", "gate.unlock", "gate.switch_guard", "static", "auth.login", "auth.logout",
-              "auth.set_language", "dashboard.favicon", "dashboard.manifest", "dashboard.healthz"}
+              "auth.set_language", "dashboard.favicon", "dashboard.manifest", "dashboard.healthz",
+              # the alarm button works on the locked gate phone (templates/drills/_alarm_button.html)
+              "drills.alarm", "drills.alarm_raise", "drills.alarm_status", "drills.alarm_cancel"}
 
 
 @bp.before_app_request

@@ -33,7 +33,8 @@ def test_drill_from_phones(new_phone):
     director.goto("/drills/start")
     check_page(director)
     director.select_option("select[name=plan_id]", index=0)  # not in the plan
-    director.select_option("select[name=kind]", "earthquake")
+    director.check("input[name=kind][value=earthquake]")  # nothing is pre-selected
+    director.check("input[name=send_sms][value=no]")
     with director.expect_navigation():
         director.click("form.card button[type=submit]")
     assert re.search(r"/drills/\d+/board$", director.url)

@@ -52,7 +52,9 @@ def test_second_report_updates_the_first_and_keeps_its_time(f):
     assert rows[0].first_dt == T0 + dt.timedelta(seconds=95)
     state = services.board(drill, T0 + dt.timedelta(seconds=140))
     assert state["totals"]["evacuated"] == 24 and state["totals"]["present"] == 24
-    assert len(state["reported"]) == 1 and state["elapsed"] == 140
+    # Every class has reported: the clock stops at the last first report (as the after-action and the PDF).
+    assert len(state["reported"]) == 1 and state["elapsed"] == 95 and state["duration"] == 140
+    assert not state["clock_running"]
 
 
 @pytest.mark.parametrize("values,field", [

@@ -15,7 +15,8 @@ from tests.conftest import login
 
 
 def _start(client, **data):
-    return client.submit("/drills/start", {"kind": "fire", "plan_id": "0", "is_announced": "y", **data})
+    return client.submit("/drills/start", {"kind": "fire", "plan_id": "0", "is_announced": "y", "send_sms": "no",
+                                           **data})
 
 
 def test_director_starts_a_drill_and_a_second_start_is_refused(client, f, as_role):
@@ -195,7 +196,7 @@ def test_real_emergency_needs_confirmation_and_texts_all_staff(client, f, as_rol
     assert r.status_code == 302
     drill = db.session.scalar(sa.select(Drill))
     assert drill.is_real
-    rows = db.session.scalars(sa.select(OutboundMessage).where(OutboundMessage.kind == "drills.emergency")).all()
+    rows = db.session.scalars(sa.select(OutboundMessage).where(OutboundMessage.kind == "drills.alarm.earthquake")).all()
     assert len(rows) == 3 and all(m.is_urgent for m in rows) and {m.school_id for m in rows} == {f.school_a.id}
     assert drill.sms_queued == 3
     assert "NOT A DRILL" in client.get(r.location).get_data(as_text=True)
@@ -210,7 +211,7 @@ def test_drill_sms_is_optional(client, f, as_role):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
     drill = db.session.scalar(sa.select(Drill))
     services.all_clear(None, f.school_a, drill, confirmed=True)
-    _start(client, send_sms="y")
+    _start(client, send_sms="yes")
     rows = db.session.scalars(sa.select(OutboundMessage)).all()
     assert len(rows) == 2 and not any(m.is_urgent for m in rows)
 
