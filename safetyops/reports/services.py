@@ -7,20 +7,34 @@ the number of schools (tests/test_statement_counts.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..auth.models import User
 from ..documents.models import DocStatus, Document
-from ..drills.models import Drill, PlannedDrill, TrainingRecord
+from ..drills.models import DRILL_KIND_LABELS, ClassReport, Drill, PlannedDrill, TrainingRecord
 from ..extensions import db
+from ..gate.models import GateEntry
 from ..incidents.models import RoadIncident
-from ..inspections.models import OPEN_STATUSES, CorrectiveAction, Run, RunStatus, Schedule, Severity
+from ..inspections.models import (
+    OPEN_STATUSES,
+    SEVERITY_LABELS,
+    SEVERITY_RANK,
+    CorrectiveAction,
+    Run,
+    RunStatus,
+    Schedule,
+    Severity,
+    pick_text,
+)
 from ..inspections.periods import occurrences_between
+from ..inspections.services import _deficiency_texts, current_versions
 from ..schools.models import Membership, School
-from ..time import now_utc
+from ..time import now_utc, zone
 
 #: Days of checks counted for "on time".
 CHECK_DAYS = 7
@@ -192,3 +206,282 @@ def table(rows: list[SchoolRow]) -> tuple[list[str], list[list]]:
     return header, body
 
 
+
+
+# --------------------------------------------------------------------------- the term / year report
+
+
+#: Terms of the school year, by (month, day) of their first and last day.  Kyrgyz and Kazakh schools
+#: work in four quarters; the exact dates move each year, so these are the defaults until a school
+#: calendar gives them (docs/reports.md).
+TERMS = {
+    "t1": ((9, 1), (10, 31)),
+    "t2": ((11, 1), (12, 31)),
+    "t3": ((1, 1), (3, 31)),
+    "t4": ((4, 1), (5, 31)),
+}
+PERIOD_LABELS = {
+    "t1": _l("1st term"),
+    "t2": _l("2nd term"),
+    "t3": _l("3rd term"),
+    "t4": _l("4th term"),
+    "year": _l("School year"),
+}
+
+
+def period_dates(period: str, today: dt.date) -> tuple[str, dt.date, dt.date]:
+    """(key, first day, last day) of a period of the current school year; unknown keys give the term
+    of `today` (the year, in the summer)."""
+    year = school_year_start(today)
+    if period not in PERIOD_LABELS:
+        period = next((k for k, ((m1, d1), (m2, d2)) in TERMS.items()
+                       if (m1, d1) <= (today.month, today.day) <= (m2, d2)), "year")
+    if period == "year":
+        return period, year, dt.date(year.year + 1, 8, 31)
+    (m1, d1), (m2, d2) = TERMS[period]
+    y = year.year if m1 >= 9 else year.year + 1
+    return period, dt.date(y, m1, d1), dt.date(y, m2, d2)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    #: (label, value) lines.
+    lines: list = field(default_factory=list)
+    #: An optional table: (header, rows).
+    table: tuple | None = None
+
+
+@dataclass
+class SafetyReport:
+    school: object
+    period: str
+    first: dt.date
+    last: dt.date
+    #: The last day counted (the period's last day, or today while it runs).
+    counted_to: dt.date
+    sections: list[Section]
+    figures: dict
+    problems: str = ""
+
+
+def _utc(day: dt.date, tz) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def safety_report(school, period: str, today: dt.date, now: dt.datetime | None = None,
+                  lang: str = "ru") -> SafetyReport:
+    """The school's safety figures for a term or the school year, section by section."""
+    now = now or now_utc()
+    period, first, last = period_dates(period, today)
+    to = min(last, today)
+    tz = zone(school.timezone)
+    start_dt, end_dt = _utc(first, tz), _utc(to + dt.timedelta(days=1), tz)
+    f: dict = {}
+
+    # inspections: every period of every active schedule due inside [first, to]
+    schedules = list(db.session.scalars(sa.select(Schedule).where(Schedule.school_id == school.id,
+                                                                  Schedule.is_active.is_(True))))
+    runs = {(sid, start): (status, _aware(fin)) for sid, start, status, fin in db.session.execute(
+        sa.select(Run.schedule_id, Run.period_start, Run.status, Run.finished_dt)
+        .where(Run.school_id == school.id, Run.period_start >= first - dt.timedelta(days=92),
+               Run.period_start <= to))}
+    due = on_time = late = missed = 0
+    missed_by: dict[str, int] = {}
+    for s in schedules:
+        for o in occurrences_between(s, first, to, school.timezone):
+            if o.due_day < first or o.due_dt > now:
+                continue
+            due += 1
+            status, fin = runs.get((s.id, o.start), (None, None))
+            if status == RunStatus.DONE and fin is not None and fin <= o.due_dt:
+                on_time += 1
+            elif status == RunStatus.DONE:
+                late += 1
+            else:
+                missed += 1
+                missed_by[s.template_key] = missed_by.get(s.template_key, 0) + 1
+    f.update(checks_due=due, checks_on_time=on_time, checks_late=late, checks_missed=missed,
+             missed_by=missed_by)
+
+    # deficiencies: found in the period, fixed in the period, open now (with age)
+    found = db.session.execute(
+        sa.select(CorrectiveAction.severity, sa.func.count())
+        .where(CorrectiveAction.school_id == school.id, CorrectiveAction.created_dt >= start_dt,
+               CorrectiveAction.created_dt < end_dt).group_by(CorrectiveAction.severity)).all()
+    f["found"] = {str(sev.value if hasattr(sev, "value") else sev): n for sev, n in found}
+    f["fixed"] = db.session.scalar(
+        sa.select(sa.func.count()).where(CorrectiveAction.school_id == school.id,
+                                         CorrectiveAction.fixed_dt >= start_dt, CorrectiveAction.fixed_dt < end_dt))
+    open_rows = db.session.execute(
+        sa.select(CorrectiveAction.id, CorrectiveAction.title, CorrectiveAction.severity, CorrectiveAction.created_dt,
+                  CorrectiveAction.answer_id)
+        .where(CorrectiveAction.school_id == school.id, CorrectiveAction.status.in_(OPEN_STATUSES))).all()
+    open_rows = sorted(open_rows, key=lambda r: (SEVERITY_RANK[r.severity], r.created_dt))
+    f["open"] = len(open_rows)
+    f["open_critical"] = sum(1 for r in open_rows if r.severity == Severity.CRITICAL)
+    f["open_list"] = [(r.id, r.title, str(r.severity.value if hasattr(r.severity, "value") else r.severity),
+                       max(0, (now - _aware(r.created_dt)).days), r.answer_id) for r in open_rows]
+
+    # drills: planned in the period, held (not real emergencies, not cancelled) with their times
+    f["drills_planned"] = db.session.scalar(
+        sa.select(sa.func.count()).where(PlannedDrill.school_id == school.id, PlannedDrill.target_date >= first,
+                                         PlannedDrill.target_date <= to))
+    drills = list(db.session.scalars(
+        sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_not(None), Drill.cancelled_dt.is_(None),
+                               Drill.started_dt >= start_dt, Drill.started_dt < end_dt).order_by(Drill.started_dt)))
+    firsts: dict[int, list] = {}
+    if drills:
+        for drill_id, first_dt in db.session.execute(
+                sa.select(ClassReport.drill_id, ClassReport.first_dt)
+                .where(ClassReport.drill_id.in_([d.id for d in drills]))):
+            firsts.setdefault(drill_id, []).append(_aware(first_dt))
+    f["drills"] = [(d, max(int((t - _aware(d.started_dt)).total_seconds()) for t in firsts[d.id])
+                    if firsts.get(d.id) else None) for d in drills]
+    f["drills_held"] = sum(1 for d in drills if not d.is_real)
+    f["emergencies"] = sum(1 for d in drills if d.is_real)
+
+    # training: enabled staff, and those with a course in force on the last day counted
+    f["staff"] = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Membership.user_id))).join(User, User.id == Membership.user_id)
+        .where(Membership.school_id == school.id, User.is_enabled.is_(True)))
+    f["trained"] = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(TrainingRecord.user_id)))
+        .join(Membership, sa.and_(Membership.user_id == TrainingRecord.user_id,
+                                  Membership.school_id == TrainingRecord.school_id))
+        .join(User, User.id == TrainingRecord.user_id)
+        .where(TrainingRecord.school_id == school.id, User.is_enabled.is_(True),
+               sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= to)))
+
+    # gate: visitors, watchlist hits, refused
+    visitors = ("visitor", "parent", "contractor", "delivery", "vehicle")
+    row = db.session.execute(
+        sa.select(sa.func.count().filter(GateEntry.kind.in_(visitors)),
+                  sa.func.count().filter(GateEntry.watchlist_id.is_not(None)),
+                  sa.func.count().filter(GateEntry.is_refused.is_(True)))
+        .where(GateEntry.school_id == school.id, GateEntry.in_dt >= start_dt, GateEntry.in_dt < end_dt)).one()
+    f.update(visitors=row[0], watchlist_hits=row[1], refused=row[2])
+
+    # road incidents
+    f["incidents"] = db.session.scalar(
+        sa.select(sa.func.count()).where(RoadIncident.school_id == school.id, RoadIncident.occurred_dt >= start_dt,
+                                         RoadIncident.occurred_dt < end_dt))
+
+    # canteen sanitary checks (the canteen's own checklist)
+    canteen_keys = [s.template_key for s in schedules if s.template_key.startswith("canteen_")]
+    f["canteen_checks"] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Run).join(Schedule, Schedule.id == Run.schedule_id)
+        .where(Run.school_id == school.id, Run.status == RunStatus.DONE, Run.finished_dt >= start_dt,
+               Run.finished_dt < end_dt, Schedule.template_key.in_(canteen_keys or ["-"])))
+    f["canteen_missed"] = sum(n for k, n in missed_by.items() if k.startswith("canteen_"))
+
+    # documents whose review date falls by the period's last day
+    f["documents_to_review"] = db.session.scalar(
+        sa.select(sa.func.count()).where(Document.school_id == school.id, Document.status == DocStatus.IN_FORCE,
+                                         Document.review_on.is_not(None), Document.review_on <= last))
+    return SafetyReport(school, period, first, last, to, [], f)
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def build_sections(report: SafetyReport, lang: str) -> list[Section]:
+    """The report's sections in the current locale (call inside `force_locale`)."""
+    f = report.figures
+    versions = current_versions()
+    sev = {s.value: str(SEVERITY_LABELS[s]) for s in Severity}
+    found_total = sum(f["found"].values())
+    sections = [
+        Section("inspections", _("Inspections"), [
+            (_("Checks that fell due"), f["checks_due"]),
+            (_("Done on time"), f"{f['checks_on_time']} ({percent(f['checks_on_time'], f['checks_due'])})"),
+            (_("Done late"), f["checks_late"]),
+            (_("Missed"), f["checks_missed"]),
+        ], ((_("Checklist"), _("Missed")),
+            [(versions[k].title(lang) if k in versions else k, n)
+             for k, n in sorted(f["missed_by"].items(), key=lambda kv: -kv[1])]) if f["missed_by"] else None),
+    ]
+    texts = _deficiency_texts({r[0] for r in f["open_list"] if r[4] is not None})
+    sections.append(Section("deficiencies", _("Deficiencies"), [
+        (_("Found in the period"), found_total),
+        *((f"    {sev[k]}", f["found"].get(k, 0)) for k in ("critical", "major", "minor")),
+        (_("Fixed in the period"), f["fixed"]),
+        (_("Open now"), f"{f['open']} ({_('critical')}: {f['open_critical']})"),
+    ], ((_("No."), _("Deficiency"), _("Severity"), _("Open, days")),
+        [(i, pick_text(texts.get(i), lang) or title, sev.get(s, s), age)
+         for i, title, s, age, _a in f["open_list"][:30]]) if f["open_list"] else None))
+    drill_rows = []
+    for d, seconds in f["drills"]:
+        took = f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "—"
+        target = f"{d.target_seconds // 60}:{d.target_seconds % 60:02d}"
+        kind = str(DRILL_KIND_LABELS.get(d.kind, d.kind))
+        drill_rows.append((format_date(d.started_dt.date(), "short"),
+                           kind + (f" ({_('real emergency')})" if d.is_real else ""),
+                           took, target, "—" if seconds is None else (_("yes") if seconds <= d.target_seconds
+                                                                      else _("no"))))
+    sections.append(Section("drills", _("Drills and evacuation"), [
+        (_("Drills planned"), f["drills_planned"]),
+        (_("Drills held"), f["drills_held"]),
+        (_("Real emergencies"), f["emergencies"]),
+    ], ((_("Date"), _("Kind"), _("Evacuation time"), _("Target"), _("In time")), drill_rows) if drill_rows else None))
+    sections.append(Section("training", _("Staff training and instruction"), [
+        (_("Staff"), f["staff"]),
+        (_("With a safety course in force"), f"{f['trained']} ({percent(f['trained'], f['staff'])})"),
+    ]))
+    sections.append(Section("gate", _("Access control"), [
+        (_("Visitors, vehicles and deliveries"), f["visitors"]),
+        (_("Watchlist matches"), f["watchlist_hits"]),
+        (_("Entries refused"), f["refused"]),
+    ]))
+    sections.append(Section("roads", _("Road safety"), [(_("Road incidents with students"), f["incidents"])]))
+    sections.append(Section("canteen", _("Canteen"), [
+        (_("Sanitary checks done"), f["canteen_checks"]),
+        (_("Sanitary checks missed"), f["canteen_missed"]),
+    ]))
+    sections.append(Section("documents", _("Documents"), [
+        (_("Documents to review by the end of the period"), f["documents_to_review"]),
+    ]))
+    return sections
+
+
+def prefill_problems(report: SafetyReport, lang: str) -> str:
+    """What the data shows, as the first draft of "problems, shortcomings and ways to solve them"."""
+    f = report.figures
+    lines = []
+    if f["checks_missed"]:
+        worst = max(f["missed_by"].items(), key=lambda kv: kv[1])
+        v = current_versions().get(worst[0])
+        lines.append(_("%(missed)s of %(due)s checks were missed (most: %(checklist)s). Remind those on duty "
+                       "and check the rosters.", missed=f["checks_missed"], due=f["checks_due"],
+                       checklist=v.title(lang) if v else worst[0]))
+    if f["open_critical"]:
+        oldest = max((age for _i, _t, s, age, _a in f["open_list"] if s == "critical"), default=0)
+        lines.append(_("%(num)s critical deficiencies are open, the oldest for %(days)s days: fix them first and "
+                       "name who is responsible.", num=f["open_critical"], days=oldest))
+    if f["drills_held"] < f["drills_planned"]:
+        lines.append(_("%(held)s of %(planned)s planned drills were held: hold the missing ones.",
+                       held=f["drills_held"], planned=f["drills_planned"]))
+    late = [(d, s) for d, s in f["drills"] if s is not None and s > d.target_seconds]
+    if late:
+        lines.append(_("Evacuation took longer than the target in %(num)s drills: practise the routes with the "
+                       "classes concerned.", num=len(late)))
+    if f["staff"] and f["trained"] < f["staff"]:
+        lines.append(_("%(num)s staff members have no safety course in force: plan their training.",
+                       num=f["staff"] - f["trained"]))
+    if f["watchlist_hits"]:
+        lines.append(_("The watchlist matched %(num)s times at the gate: review them with the guards.",
+                       num=f["watchlist_hits"]))
+    if f["incidents"]:
+        lines.append(_("%(num)s road incidents with students: hold targeted briefings and review the school "
+                       "route.", num=f["incidents"]))
+    if f["documents_to_review"]:
+        lines.append(_("%(num)s documents are due for review.", num=f["documents_to_review"]))
+    if not lines:
+        lines.append(_("No problems shown by the data for this period."))
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))

@@ -3,19 +3,34 @@ JavaScript; CSV/XLSX from `/reports/district`); a school's name opens that schoo
 
 from __future__ import annotations
 
+import io
+
+import sqlalchemy as sa
 from flask import Blueprint, g, render_template, request, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import requires
 from ..audit.services import record
+from ..auth.models import User
 from ..auth.roles import Role, grant
 from ..dashboard.cards import Card, provider
-from ..time import school_today
-from . import services
+from ..extensions import db
+from ..i18n import LANGUAGE_NAMES
+from ..menu import MenuItem
+from ..menu import add as add_menu
+from ..schools.models import Membership
+from ..time import now_utc, school_today
+from . import pdf, services
 
 DISTRICT_COMPARE = "reports.district"
-grant({DISTRICT_COMPARE: {Role.INSPECTOR}})
+SAFETY_REPORT = "reports.safety"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+grant({DISTRICT_COMPARE: {Role.INSPECTOR},
+       SAFETY_REPORT: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER, Role.INSPECTOR}})
+add_menu(MenuItem(_l("Safety report"), "reports.safety", SAFETY_REPORT, 14))
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -50,3 +65,67 @@ def district():
                          download_name=f"district-{ctx['today'].isoformat()}.{fmt}")
     return render_template("reports/district.html", card=Card(title=_("Schools of the district"),
                                                               data={**ctx, "base": "reports.district"}))
+
+
+# --------------------------------------------------------------------------- the term / year report
+
+
+def _report_lang() -> str:
+    lang = request.values.get("lang") or g.school.default_locale
+    return lang if lang in LANGUAGE_NAMES else "ru"
+
+
+def _director_name() -> str:
+    name = db.session.scalar(
+        sa.select(User.full_name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == g.school.id, Membership.role == Role.DIRECTOR, User.is_enabled.is_(True))
+        .order_by(User.id).limit(1))
+    return name or ""
+
+
+def _report(lang: str, with_text: bool):
+    today = school_today(g.school)
+    report = services.safety_report(g.school, request.values.get("period", ""), today, now_utc(), lang)
+    report.sections = services.build_sections(report, lang)
+    typed = request.form.get("problems") if with_text else None
+    report.problems = typed.strip()[:5000] if typed and typed.strip() else services.prefill_problems(report, lang)
+    return report, today
+
+
+@bp.get("/safety")
+@requires(SAFETY_REPORT)
+def safety():
+    lang = _report_lang()
+    with force_locale(lang):
+        report, _today = _report(lang, with_text=False)
+        title = pdf.title_of(report)
+        sections = [(s.title, [(str(k), v) for k, v in s.lines],
+                     ([str(h) for h in s.table[0]], s.table[1]) if s.table else None) for s in report.sections]
+    return render_template("reports/safety.html", report=report, title=title, sections=sections, lang=lang,
+                           periods=services.PERIOD_LABELS, languages=LANGUAGE_NAMES)
+
+
+@bp.post("/safety.pdf")
+@requires(SAFETY_REPORT)
+def safety_pdf():
+    return _safety_file("pdf")
+
+
+@bp.post("/safety.xlsx")
+@requires(SAFETY_REPORT)
+def safety_xlsx():
+    return _safety_file("xlsx")
+
+
+def _safety_file(fmt: str):
+    """The report as a file, with the director's text from the form (else the pre-filled one)."""
+    lang = _report_lang()
+    with force_locale(lang):
+        report, today = _report(lang, with_text=True)
+        if fmt == "xlsx":
+            data, mimetype = pdf.report_xlsx(report), XLSX_MIME
+        else:
+            data, mimetype = pdf.report_pdf(report, _director_name(), today), "application/pdf"
+    record(current_user, g.school, "report.safety", detail=f"{report.period} {fmt} {lang}")
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"safety-report-{report.period}-{report.first.isoformat()}.{fmt}")
