@@ -52,6 +52,11 @@ CLAIM_LEASE_S = 120
 #: Sent rows without a final status are looked up this often (when there is no callback).
 RECONCILE_EVERY_S = 600
 RECONCILE_FOR_S = 2 * 86400
+#: An unknown message without a SID is looked up by recipient and send time this long after the send…
+UNKNOWN_LOOKUP_AFTER_S = 60
+#: …and again every so often; when the provider still has no such message this long after the send,
+#: it was not sent: failed (not-at-provider), and "Send again" needs no warning.
+UNKNOWN_GIVE_UP_S = 900
 
 #: Twilio's message statuses -> ours.
 PROVIDER_STATUS = {
@@ -78,10 +83,14 @@ def gateway(app: Flask | None = None) -> Gateway:
     return gw
 
 
-def status_callback_url(app: Flask | None = None) -> str | None:
+def status_callback_url(app: Flask | None = None, message_id: int | None = None) -> str | None:
+    """Twilio's StatusCallback; with the outbox row's own id (``?m=``), so that the callback resolves a
+    message whose create call timed out (no SID stored)."""
     app = app or current_app
     base = (app.config.get("PUBLIC_URL") or "").rstrip("/")
-    return f"{base}/messages/twilio/status" if base else None
+    if not base:
+        return None
+    return f"{base}/messages/twilio/status" + (f"?m={message_id}" if message_id is not None else "")
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
@@ -342,7 +351,8 @@ def apply_result(job: Job, result: SendResult, gateway_name: str, now: dt.dateti
             record_opt_out(job.to_phone, "provider:21610", now)
     else:
         values.update(status=MessageStatus.UNKNOWN,
-                      next_attempt_dt=now + dt.timedelta(seconds=RECONCILE_EVERY_S) if result.provider_id else None)
+                      next_attempt_dt=now + dt.timedelta(seconds=RECONCILE_EVERY_S if result.provider_id
+                                                         else UNKNOWN_LOOKUP_AFTER_S))
     db.session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == job.id).values(**values)
                        .execution_options(synchronize_session=False))
 
@@ -408,7 +418,7 @@ def recover(now: dt.datetime, gw: Gateway) -> int:
         .limit(500)))
     for row in rows:
         _set(row, MessageStatus.UNKNOWN, now, gateway=row.gateway or getattr(gw, "name", ""),
-             provider_status="interrupted",
+             provider_status="interrupted", next_attempt_dt=now,
              error_message="The sender stopped before the provider answered; check before resending.")
     db.session.commit()
     return len(rows)
@@ -437,6 +447,72 @@ def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
     return changed
 
 
+def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
+    """Unknown messages without a SID (timeout, lost answer, interrupted sender, 5xx): look them up by
+    recipient and send time (gateways with ``find``). Found with the same text: the SID is stored and its
+    status applied. Still not there UNKNOWN_GIVE_UP_S after the send: failed (not-at-provider)."""
+    find = getattr(gw, "find", None)
+    if find is None:
+        return 0
+    rows = list(db.session.scalars(sa.select(OutboundMessage).where(
+        OutboundMessage.status == MessageStatus.UNKNOWN, OutboundMessage.provider_id.is_(None),
+        OutboundMessage.next_attempt_dt.is_not(None), OutboundMessage.next_attempt_dt <= now,
+        OutboundMessage.created_dt > now - dt.timedelta(seconds=RECONCILE_FOR_S))
+        .order_by(OutboundMessage.next_attempt_dt).limit(limit)))
+    changed = 0
+    for row in rows:
+        sent_at = row.claimed_dt or row.status_dt or row.created_dt
+        db.session.commit()  # no transaction open while the provider is called
+        found = find(row.to_phone, sent_at - dt.timedelta(minutes=2), channel=row.channel.value)
+        row = db.session.get(OutboundMessage, row.id)
+        if row is None or row.status != MessageStatus.UNKNOWN or row.provider_id:
+            continue
+        if found is None:  # the lookup failed: ask again later
+            row.next_attempt_dt = now + dt.timedelta(seconds=RECONCILE_EVERY_S)
+        else:
+            taken = set(db.session.scalars(sa.select(OutboundMessage.provider_id).where(
+                OutboundMessage.provider_id.in_([sid for sid, _, _ in found]))))
+            match = next(((sid, r) for sid, body, r in found if body == row.body and sid not in taken), None)
+            if match is not None:
+                row.provider_id = match[0]
+                row.next_attempt_dt = now + dt.timedelta(seconds=RECONCILE_EVERY_S)
+                row.sent_dt = row.sent_dt or sent_at
+                db.session.flush()
+                _set(row, MessageStatus.SENT, now, provider_status="found")
+                if match[1].status:
+                    apply_provider_status(match[0], match[1].status, match[1].error_code,
+                                          match[1].error_message, now)
+                changed += 1
+            elif now - sent_at >= dt.timedelta(seconds=float(current_app.config.get("SMS_UNKNOWN_GIVE_UP_S",
+                                                                                    UNKNOWN_GIVE_UP_S))):
+                _set(row, MessageStatus.FAILED, now, provider_status="not-at-provider", next_attempt_dt=None,
+                     error_message="The provider has no such message: it was not sent.")
+                changed += 1
+            else:
+                row.next_attempt_dt = now + dt.timedelta(seconds=UNKNOWN_LOOKUP_AFTER_S * 5)
+        db.session.commit()
+    return changed
+
+
+def resolve_by_callback(message_id: int, provider_id: str, to: str) -> bool:
+    """A status callback for our row `message_id` (StatusCallback ``?m=``) whose SID we never got (the
+    create call timed out): store the SID. The number must match. No commit."""
+    row = db.session.get(OutboundMessage, message_id)
+    if row is None or row.provider_id or not provider_id:
+        return False
+    if row.status not in (MessageStatus.UNKNOWN, MessageStatus.SENDING):
+        return False
+    if to and to.removeprefix("whatsapp:") != row.to_phone:
+        return False
+    if db.session.scalar(sa.select(OutboundMessage.id).where(OutboundMessage.provider_id == provider_id)):
+        return False
+    row.provider_id = provider_id
+    row.sent_dt = row.sent_dt or now_utc()
+    _set(row, MessageStatus.SENT, now_utc(), provider_status="callback")
+    db.session.flush()
+    return True
+
+
 @dataclass
 class PassResult:
     sent: int = 0
@@ -444,6 +520,7 @@ class PassResult:
     recovered: int = 0
     expired: int = 0
     reconciled: int = 0
+    resolved: int = 0
 
 
 def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_batches: int = 1000,
@@ -457,7 +534,7 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
     app = current_app._get_current_object()
     gw = gw or gateway(app)
     name = getattr(gw, "name", "")
-    callback = status_callback_url(app)
+    with_callback = status_callback_url(app) is not None
     holder = uuid.uuid4().hex[:16]
     fixed_now = now
     out = PassResult()
@@ -479,7 +556,7 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
             db.session.commit()
             if not marked:
                 continue
-            result = send_one(job, gw, callback)
+            result = send_one(job, gw, status_callback_url(app, job.id) if with_callback else None)
             pending = (job, result)
             out.sent += result.outcome == "accepted"
         if pending is not None:
@@ -487,6 +564,7 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
             db.session.commit()
     if housekeeping:
         out.reconciled = reconcile(fixed_now or now_utc(), gw)
+        out.resolved = resolve_unknown(fixed_now or now_utc(), gw)
     return out
 
 

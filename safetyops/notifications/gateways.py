@@ -426,6 +426,20 @@ class TwilioGateway:
             return SendResult("unknown", provider_id, "lookup-failed", None, f"{type(exc).__name__}: {exc}")
         return map_twilio_status(message.sid or provider_id, message.status, message.error_code, message.error_message)
 
+    def find(self, to: str, since: datetime, channel: Channel = "sms") -> list[tuple[str, str, SendResult]] | None:
+        """Messages sent to `to` since `since` as (sid, body, status), through the client's message list
+        (filtered by recipient and send date): resolves a send whose answer was lost, when no SID is
+        known. None when the lookup itself failed (ask again later)."""
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            found = self.client.messages.list(to=self._address(to, channel), date_sent_after=since, limit=50)
+        except (TwilioException, OSError, ValueError) as exc:
+            self.logger.warning("twilio lookup of messages to %s failed: %s", to, exc)
+            return None
+        return [(m.sid or "", m.body or "", map_twilio_status(m.sid, m.status, m.error_code, m.error_message))
+                for m in found if m.sid]
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self.http_client.close()

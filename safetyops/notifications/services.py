@@ -18,7 +18,7 @@ from ..extensions import db
 from ..schools.models import Membership, School
 from ..time import now_utc
 from . import segments
-from .dispatcher import apply_provider_status, record_opt_out
+from .dispatcher import apply_provider_status, record_opt_out, resolve_by_callback
 from .models import Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneFlag, PhoneOptOut, SchoolRule
 from .outbox import notify, register_text
 
@@ -148,11 +148,18 @@ def status_counts(school: School, since: dt.datetime) -> dict[str, int]:
     return {MessageStatus(s).value: n for s, n in rows}
 
 
-def resend(actor: User | None, school: School, msg: OutboundMessage) -> OutboundMessage:
-    """A person decided to send a message again (after unknown, failed or expired)."""
+def resend(actor: User | None, school: School, msg: OutboundMessage, *, confirmed: bool = False) -> OutboundMessage:
+    """A person decided to send a message again (after unknown, failed or expired).
+
+    An unknown message whose answer was lost (timeout, dropped answer) most likely reached the
+    provider: it is sent again only when the person confirms they want a second copy."""
     if msg.status not in (MessageStatus.UNKNOWN, MessageStatus.FAILED, MessageStatus.EXPIRED,
                           MessageStatus.UNDELIVERED):
         raise ServiceError(_("Only a message that was not delivered can be sent again."))
+    if msg.unknown_case == "accepted" and not confirmed:
+        raise ServiceError(_("The provider most likely received this message; its answer was lost. "
+                             "Sending again would probably deliver it twice. Tick the box to send it anyway."),
+                           "confirm")
     if msg.user is None or not msg.user.phone:
         raise ServiceError(_("This person has no phone number."))
     n = db.session.scalar(sa.select(sa.func.count(OutboundMessage.id))
@@ -291,12 +298,22 @@ def handle_inbound(from_address: str, body: str, now: dt.datetime | None = None)
     return ""
 
 
-def handle_status(form) -> bool:
-    """A Twilio status callback's form: apply once, never backwards."""
-    return apply_provider_status(form.get("MessageSid") or form.get("SmsSid") or "",
+def handle_status(form, message_id: int | None = None) -> bool:
+    """A Twilio status callback's form: apply once, never backwards. `message_id` (the callback URL's
+    ``?m=``) resolves a message whose SID was never stored (its create call timed out)."""
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    if message_id:
+        resolve_by_callback(message_id, sid, form.get("To") or "")
+    return apply_provider_status(sid,
                                  form.get("MessageStatus") or form.get("SmsStatus") or "",
                                  form.get("ErrorCode") or None, form.get("ErrorMessage") or None)
 
+
+UNKNOWN_HELP = {
+    "accepted": _l("Answer lost: the provider most likely received it (a timeout or a dropped answer). "
+                   "It is being looked up; check with the person before sending again."),
+    "refused": _l("The provider answered with an error (5xx): most likely not sent. It is being looked up."),
+}
 
 STATUS_HELP = {
     MessageStatus.UNKNOWN: _l("The provider did not answer in time. Check with the person before sending again."),

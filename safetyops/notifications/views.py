@@ -84,7 +84,8 @@ def log_view():
 def message(msg_id):
     msg = get_or_404(OutboundMessage, msg_id)
     audit_read(msg)
-    return render_template("notifications/message.html", msg=msg, **_labels())
+    return render_template("notifications/message.html", msg=msg, UNKNOWN_HELP=services.UNKNOWN_HELP,
+                           **_labels())
 
 
 @bp.post("/<int:msg_id>/resend")
@@ -92,7 +93,7 @@ def message(msg_id):
 def resend(msg_id):
     msg = get_or_404(OutboundMessage, msg_id)
     with step() as done:
-        copy = services.resend(current_user, g.school, msg)
+        copy = services.resend(current_user, g.school, msg, confirmed=request.form.get("confirm") == "1")
     if not done:
         return redirect(url_for("notifications.message", msg_id=msg_id))
     flash(_("Queued again."), "success")
@@ -232,7 +233,7 @@ def status_callback():
         abort(403)
     # Applied once per (MessageSid, MessageStatus) and never backwards: a replay or one of Twilio's own
     # retries changes nothing and gets the same 200 (anything else makes Twilio retry again).
-    services.handle_status(request.form)
+    services.handle_status(request.form, int_arg("m"))
     return Response("", 200)
 
 

@@ -27,6 +27,7 @@ import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +36,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "delay",
+    "accept_then_drop",
     "drop",
     "free_port",
     "rate_limited",
@@ -83,6 +85,11 @@ def delay(seconds: float, then: Reply | None = None) -> Reply:
 
 def drop() -> Reply:
     return Reply("drop")
+
+
+def accept_then_drop() -> Reply:
+    """Create the message like Twilio, then close the connection without answering (a lost answer)."""
+    return Reply("accept_drop")
 
 
 def free_port() -> int:
@@ -172,6 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None or reply.kind == "default":
             status, body, headers = self.server.fake._route(rec)
             self._send(status, json.dumps(body).encode(), "application/json", headers)
+        elif reply.kind == "accept_drop":
+            self.server.fake._route(rec)
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
         elif reply.kind == "drop":
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -285,6 +297,8 @@ class FakeTwilio:
         m = _CREATE.match(rec.path)
         if m and rec.method == "POST":
             return self._create(m["account"], rec.form)
+        if m and rec.method == "GET":
+            return 200, self._list(m["account"], rec), {}
         m = _FETCH.match(rec.path)
         if m and rec.method == "GET":
             with self._lock:
@@ -292,6 +306,22 @@ class FakeTwilio:
                 if msg is not None and msg["account_sid"] == m["account"]:
                     return 200, dict(msg), {}
         return 404, _error_body(404, 20404, f"The requested resource {rec.path} was not found"), {}
+
+    def _list(self, account: str, rec: RecordedRequest) -> dict[str, object]:
+        """GET Messages.json filtered by To and DateSent> (newest first, one page). A message not yet
+        sent has no date_sent: its creation time stands in (an assumption of this double)."""
+        to = (rec.query.get("To") or [None])[0]
+        after = (rec.query.get("DateSent>") or [None])[0]
+        after_dt = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        with self._lock:
+            found = [dict(m) for m in self.messages.values() if m["account_sid"] == account
+                     and (to is None or m["to"] == to)
+                     and (after_dt is None or email.utils.parsedate_to_datetime(
+                         str(m.get("date_sent") or m["date_created"])) >= after_dt)]
+        found.reverse()
+        uri = f"/2010-04-01/Accounts/{account}/Messages.json"
+        return {"messages": found, "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+                "page": 0, "page_size": 50, "start": 0, "end": max(0, len(found) - 1), "uri": uri}
 
     def _create(self, account: str, form: dict[str, str]) -> tuple[int, dict[str, object], dict[str, str]]:
         if not form.get("To"):

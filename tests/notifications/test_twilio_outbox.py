@@ -66,7 +66,7 @@ def test_alert_arrives_as_a_valid_twilio_request(f, fake, gw, public):
     assert req.path == f"/2010-04-01/Accounts/{SID}/Messages.json"
     assert req.auth == (SID, TOKEN)
     assert req.form == {"To": "+996555700001", "From": FROM, "Body": m.body,
-                        "StatusCallback": PUBLIC + "/messages/twilio/status"}
+                        "StatusCallback": PUBLIC + f"/messages/twilio/status?m={m.id}"}
     row = _get(m.id)
     assert row.status == MessageStatus.SENT and row.provider_id in fake.messages
     assert row.gateway == "twilio" and row.provider_status == "queued"

@@ -74,7 +74,10 @@ def test_message_detail_and_resend_unknown(client, as_role, f):
     dispatcher.run_pass(gw=ScriptedGateway(SendResult("unknown", status="timeout")))
     html = client.get(f"/messages/{m.id}").get_data(as_text=True)
     assert "Send again" in html
-    resp = client.submit(f"/messages/{m.id}/resend", page=f"/messages/{m.id}")
+    # a timeout: the provider most likely has it, so a second copy needs a confirmation
+    client.submit(f"/messages/{m.id}/resend", page=f"/messages/{m.id}")
+    assert _count(status=MessageStatus.QUEUED) == 0
+    resp = client.submit(f"/messages/{m.id}/resend", {"confirm": "1"}, page=f"/messages/{m.id}")
     assert resp.status_code == 302
     assert _count(status=MessageStatus.QUEUED) == 1
     # a sent message cannot be resent
