@@ -30,6 +30,7 @@ AREAS = [
     "documents",
     "privacy",
     "wellbeing",
+    "ecology",
     "reports",
 ]
 
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     from .canteen import views as canteen
     from .dashboard import views as dashboard
     from .documents import views as documents
+    from .ecology import views as ecology
     from .drills import views as drills
     from .gate import views as gate
     from .incidents import views as incidents
@@ -59,7 +61,7 @@ def register(app: Flask) -> None:
     from .wellbeing import views as wellbeing
 
     for module in (auth, dashboard, schools, audit, inspections, notifications, scheduler, rosters, gate, drills,
-                   canteen, incidents, documents, privacy, wellbeing, reports):
+                   canteen, incidents, documents, privacy, wellbeing, reports, ecology):
         app.register_blueprint(module.bp)
     for command in (audit_cli, inspections_cli, notifications_cli, rosters_cli, scheduler_cli):
         app.cli.add_command(command.cli)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from .canteen.demo import canteen_demo
 from .documents.demo import documents_demo
 from .drills.demo import drills_demo
+from .ecology.demo import ecology_demo
 from .extensions import db
 from .gate.demo import gate_demo
 from .incidents.demo import incidents_demo
@@ -45,6 +46,7 @@ STEPS: tuple[Callable[[Demo], None], ...] = (
     incidents_demo,
     documents_demo,
     wellbeing_demo,
+    ecology_demo,
 )
 
 

@@ -4,6 +4,9 @@ Psychological safety: the school's public link for anonymous reports (wellbeing_
 reports and the cases made of them (wellbeing_reports, wellbeing_notes).  Nothing that identifies
 the reporter is stored: no account, no address, the day only, the follow-up code as a hash.
 
+Ecological safety (eco_*): the waste-removal log and the contract's schedule, separately collected
+waste handed over, chemistry-lab residues disposed of, the greening plan, photos of acts.
+
 Revision ID: c7d015943265
 Revises: a61e0f3b7c15
 Create Date: 2026-12-01 07:57:43.051021
@@ -74,11 +77,150 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_wellbeing_notes_report_id'), ['report_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_wellbeing_notes_school_id'), ['school_id'], unique=False)
 
+
+    # Ecological safety: waste removal against the contract's schedule, separate collection, lab residues,
+    # greening; photos of acts.
+    op.create_table('eco_acts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_dt', safetyops.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_eco_acts_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eco_acts'))
+    )
+    with op.batch_alter_table('eco_acts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eco_acts_school_id'), ['school_id'], unique=False)
+
+    op.create_table('eco_greening',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('planting', 'care', name='greeningkind', native_enum=False, length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('place', sa.String(length=120), nullable=False),
+    sa.Column('planned_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('created_dt', safetyops.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_eco_greening_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eco_greening'))
+    )
+    with op.batch_alter_table('eco_greening', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eco_greening_planned_on'), ['planned_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eco_greening_school_id'), ['school_id'], unique=False)
+
+    op.create_table('eco_collections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('handed_on', sa.Date(), nullable=False),
+    sa.Column('kind', sa.Enum('paper', 'packaging', 'plastic', 'glass', 'metal', 'batteries', 'other', name='collectedkind', native_enum=False, length=40), nullable=False),
+    sa.Column('quantity_kg', sa.Numeric(precision=8, scale=1), nullable=False),
+    sa.Column('receiver', sa.String(length=200), nullable=False),
+    sa.Column('act_number', sa.String(length=40), nullable=False),
+    sa.Column('act_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', safetyops.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('quantity_kg > 0', name=op.f('ck_eco_collections_quantity_positive')),
+    sa.ForeignKeyConstraint(['act_id'], ['eco_acts.id'], name=op.f('fk_eco_collections_act_id_eco_acts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_eco_collections_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_eco_collections_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eco_collections'))
+    )
+    with op.batch_alter_table('eco_collections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eco_collections_handed_on'), ['handed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eco_collections_school_id'), ['school_id'], unique=False)
+
+    op.create_table('eco_lab_disposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('disposed_on', sa.Date(), nullable=False),
+    sa.Column('substances', sa.String(length=300), nullable=False),
+    sa.Column('quantity', sa.String(length=60), nullable=False),
+    sa.Column('method', sa.String(length=200), nullable=False),
+    sa.Column('act_number', sa.String(length=40), nullable=False),
+    sa.Column('act_id', sa.Integer(), nullable=True),
+    sa.Column('responsible_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', safetyops.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['act_id'], ['eco_acts.id'], name=op.f('fk_eco_lab_disposals_act_id_eco_acts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_eco_lab_disposals_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['responsible_id'], ['users.id'], name=op.f('fk_eco_lab_disposals_responsible_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_eco_lab_disposals_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eco_lab_disposals'))
+    )
+    with op.batch_alter_table('eco_lab_disposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eco_lab_disposals_disposed_on'), ['disposed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eco_lab_disposals_school_id'), ['school_id'], unique=False)
+
+    op.create_table('eco_removal_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('contract_id', sa.Integer(), nullable=True),
+    sa.Column('every_days', sa.Integer(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['documents.id'], name=op.f('fk_eco_removal_schedules_contract_id_documents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_eco_removal_schedules_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eco_removal_schedules'))
+    )
+    with op.batch_alter_table('eco_removal_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eco_removal_schedules_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eco_removal_schedules_school_id'), ['school_id'], unique=True)
+
+    op.create_table('eco_removals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('removed_on', sa.Date(), nullable=False),
+    sa.Column('contract_id', sa.Integer(), nullable=True),
+    sa.Column('contractor', sa.String(length=200), nullable=False),
+    sa.Column('volume_m3', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('kind', sa.Enum('mixed', 'food', 'bulky', 'green', 'construction', name='wastekind', native_enum=False, length=40), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', safetyops.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('volume_m3 >= 0', name=op.f('ck_eco_removals_volume_positive')),
+    sa.ForeignKeyConstraint(['contract_id'], ['documents.id'], name=op.f('fk_eco_removals_contract_id_documents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_eco_removals_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_eco_removals_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eco_removals'))
+    )
+    with op.batch_alter_table('eco_removals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eco_removals_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eco_removals_removed_on'), ['removed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eco_removals_school_id'), ['school_id'], unique=False)
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('eco_removals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eco_removals_school_id'))
+        batch_op.drop_index(batch_op.f('ix_eco_removals_removed_on'))
+        batch_op.drop_index(batch_op.f('ix_eco_removals_contract_id'))
+
+    op.drop_table('eco_removals')
+    with op.batch_alter_table('eco_removal_schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eco_removal_schedules_school_id'))
+        batch_op.drop_index(batch_op.f('ix_eco_removal_schedules_contract_id'))
+
+    op.drop_table('eco_removal_schedules')
+    with op.batch_alter_table('eco_lab_disposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eco_lab_disposals_school_id'))
+        batch_op.drop_index(batch_op.f('ix_eco_lab_disposals_disposed_on'))
+
+    op.drop_table('eco_lab_disposals')
+    with op.batch_alter_table('eco_collections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eco_collections_school_id'))
+        batch_op.drop_index(batch_op.f('ix_eco_collections_handed_on'))
+
+    op.drop_table('eco_collections')
+    with op.batch_alter_table('eco_greening', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eco_greening_school_id'))
+        batch_op.drop_index(batch_op.f('ix_eco_greening_planned_on'))
+
+    op.drop_table('eco_greening')
+    with op.batch_alter_table('eco_acts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eco_acts_school_id'))
+
+    op.drop_table('eco_acts')
+
     with op.batch_alter_table('wellbeing_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_wellbeing_notes_school_id'))
         batch_op.drop_index(batch_op.f('ix_wellbeing_notes_report_id'))

@@ -16,6 +16,7 @@ from flask import Flask
 from ..audit import jobs as audit
 from ..documents import jobs as documents
 from ..drills import jobs as drills
+from ..ecology import jobs as ecology
 from ..gate import jobs as gate
 from ..incidents import jobs as incidents
 from ..inspections import jobs as inspections
@@ -48,6 +49,7 @@ def _nightly(now: dt.datetime) -> int:
 SWEEPS: tuple[Sweep, ...] = (
     Sweep("documents.reminders", 60, documents.reminders_sweep),
     Sweep("drills.training_expiry", 60, drills.training_expiry),
+    Sweep("ecology.removal_late", 60, ecology.removal_late),
     Sweep("gate.after_closing", 5, gate.after_closing),
     Sweep("gate.rounds", 5, gate.rounds),
     Sweep("incidents.anonymise", 360, incidents.anonymise),

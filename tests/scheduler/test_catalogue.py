@@ -18,6 +18,7 @@ from safetyops.scheduler import catalogue, registry
 SWEEPS = {
     "documents.reminders": 60,
     "drills.training_expiry": 60,
+    "ecology.removal_late": 60,
     "gate.after_closing": 5,
     "gate.rounds": 5,
     "incidents.anonymise": 360,

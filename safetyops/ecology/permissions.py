@@ -1,0 +1,17 @@
+"""Who reads and records the ecology area."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ..auth.roles import Role, grant
+
+
+class EcoPerm(StrEnum):
+    VIEW = "ecology.view"
+    MANAGE = "ecology.manage"
+
+
+MANAGERS = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER}
+
+grant({EcoPerm.VIEW: MANAGERS | {Role.INSPECTOR}, EcoPerm.MANAGE: MANAGERS})
