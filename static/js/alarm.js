@@ -6,6 +6,7 @@
   if (!bar || !window.fetch) { return; }
   var banner = document.getElementById("alarm-banner");
   var text = banner ? banner.querySelector(".alarm-banner-text") : null;
+  var link = document.getElementById("alarm-banner-link");
   var url = bar.getAttribute("data-url");
   var every = Number(bar.getAttribute("data-poll")) || 5000;
   var shownId = banner && !banner.hidden ? "shown" : null;
@@ -15,7 +16,7 @@
     if (!banner) { return; }
     if (state && state.live) {
       if (text) { text.textContent = state.text || ""; }
-      if (state.url) { banner.setAttribute("href", state.url); }
+      if (state.url && link) { link.setAttribute("href", state.url); }
       banner.hidden = false;
       document.documentElement.classList.add("alarm-live");
       if (shownId !== String(state.id) && shownId !== "shown" && navigator.vibrate) {
