@@ -158,6 +158,8 @@ def answer(token):
         found = services.report_by_code(school, form.code.data)
         if found is None:
             form.code.errors.append(_("No report has this code. Check the letters and try again."))
+        else:
+            form.code.data = ""  # not left on the screen of a shared phone
     return _no_store(render_template("wellbeing/answer.html", form=form, school=school, token=token, found=found,
                                      KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS))
 

@@ -119,6 +119,7 @@ def test_the_reporter_reads_the_answer_with_the_code(client, f):
     page = client.submit(f"{url}/answer", {"code": code.lower().replace("-", " ")}).get_data(as_text=True)
     assert "Мы поговорили с классом" in page
     assert "Угрозы в чате" not in page  # the answer page never repeats the message
+    assert code.lower().replace("-", " ") not in page  # nor leaves the code on the screen
     page = client.submit(f"{url}/answer", {"code": "AAAA-BBBB-CCCC"}).get_data(as_text=True)
     assert "No report has this code" in page
     # the code of one school's report reads nothing through another school's link
