@@ -296,3 +296,14 @@ def test_the_locked_gate_phone_raises_the_alarm(client, as_role, f):
     assert r.status_code == 302 and r.location.endswith("/alarm")
     assert db.session.scalar(sa.select(Drill)).is_real
     assert client.get("/gate/").status_code == 302  # still locked for everything else
+
+
+def test_the_board_polls_often_enough_to_show_a_report_within_two_seconds(client, f):
+    drill = f.drill()
+    login(client, f.user("director"))
+    board = client.get(f"/drills/{drill.id}/board").get_data(as_text=True)
+    poll = int(re.search(r'id="board"[^>]*data-poll="(\d+)"', board).group(1))
+    assert poll <= 1500
+    state = client.get(f"/drills/{drill.id}/board.json")
+    again = client.get(f"/drills/{drill.id}/board.json", headers={"If-None-Match": state.headers["ETag"]})
+    assert again.status_code == 304  # a poll that finds nothing new is cheap
