@@ -65,7 +65,9 @@ def deficiencies_card(user, school, role, today):
             if c["open_actions"]:
                 lines.append(_("Open actions: %(open)s, past due: %(late)s",
                                open=c["open_actions"], late=c["overdue_actions"]))
-            result.append(Card(title=_("Overdue and deficiencies"), url=url_for("inspections.overdue"),
+            # straight to the late checks: the filters take a phone's first screen
+            result.append(Card(title=_("Overdue and deficiencies"),
+                               url=url_for("inspections.overdue", _anchor="late-checks"),
                                count=total, lines=lines, urgency=95 if c["critical_actions"] else 60,
                                tone="danger" if c["critical_actions"] else "warning"))
     mine = services.open_actions_query(school, assignee_id=user.id)
