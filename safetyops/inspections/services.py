@@ -286,7 +286,10 @@ def assignee_label(schedule: Schedule) -> str:
     """Whom the schedule names, in words: the person, or the role (and the roster first)."""
     from ..auth.roles import ROLE_LABELS
 
-    role = ROLE_LABELS.get(schedule.assignee_role, schedule.assignee_role)
+    try:
+        role = ROLE_LABELS[Role(schedule.assignee_role)]
+    except ValueError:
+        role = schedule.assignee_role
     if schedule.assignee_kind == AssigneeKind.PERSON:
         return schedule.assignee_user.full_name if schedule.assignee_user is not None else "—"
     if schedule.assignee_kind == AssigneeKind.ON_DUTY:

@@ -171,7 +171,8 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
         .where(Run.school_id.in_(in_district), Run.status == RunStatus.DONE,
                Run.period_start >= first - dt.timedelta(days=92)))}
     tz_of = {s.id: s.timezone for s in schools}
-    due, on_time = {}, {}
+    due: dict[int, int] = {}
+    on_time: dict[int, int] = {}
     for s in schedules:
         for o in occurrences_between(s, first, today, tz_of[s.school_id]):
             if o.due_dt > now or o.due_day < first:
