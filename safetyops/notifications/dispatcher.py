@@ -186,10 +186,16 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
     zones = dict(db.session.execute(sa.select(School.id, School.timezone).where(School.id.in_(school_ids))).all()) \
         if school_ids else {}
     default_tz = current_app.config["DEFAULT_TIMEZONE"]
+    from .budget import Left
+
+    money = Left({r.school_id for r in rows if r.school_id and not r.is_urgent}, zones, now)
     jobs = []
     for row in rows:
         if row.to_phone in stopped:
             _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.OPTED_OUT)
+            continue
+        if not row.is_urgent and not money.take(row.school_id, row.body):  # urgent alerts always go
+            _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.BUDGET)
             continue
         pref = prefs.get(row.user_id) if not row.is_urgent else None
         if pref is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
 from ..forms_common import choices
@@ -36,3 +36,8 @@ class RuleForm(FlaskForm):
     is_enabled = BooleanField(_l("On"))
     at_time = TimeField(_l("At"), validators=[Optional()])
     minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(min=0, max=10080)])
+
+
+class BudgetForm(FlaskForm):
+    monthly_som = IntegerField(_l("SMS budget per month, som"),
+                               validators=[InputRequired(), NumberRange(min=0, max=100_000_000)])

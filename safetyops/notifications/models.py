@@ -267,3 +267,17 @@ class SchoolRule(db.Model):
     at_time: Mapped[dt.time | None]
     #: Minutes (escalation delay, reminder lead) for rules that take one.
     minutes: Mapped[int | None]
+
+
+class SmsBudget(db.Model):
+    """A school's monthly SMS budget in som: non-urgent SMS stop (blocked: budget) once it is spent."""
+
+    __tablename__ = "sms_budgets"
+
+    id: Mapped[intpk]
+    #: Owning school (one budget each).
+    school_id: Mapped[int] = school_fk(unique=True)
+    #: Som per calendar month (school time); 0: no limit.
+    monthly_som: Mapped[int] = mapped_column(default=0)
+    #: Last change.
+    updated_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)

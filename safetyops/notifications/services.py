@@ -17,7 +17,7 @@ from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import Membership, School
 from ..time import now_utc
-from . import segments
+from . import budget, segments
 from .dispatcher import apply_provider_status, record_opt_out, resolve_by_callback
 from .models import Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneFlag, PhoneOptOut, SchoolRule
 from .outbox import notify, register_text
@@ -81,6 +81,10 @@ class BroadcastPreview:
     info: segments.SegmentInfo
     recipients: int
     reachable: int
+    #: What it will cost in som (0 when no price per SMS part is set).
+    cost: float = 0.0
+    #: This month's budget status of the school.
+    month: MonthBudget | None = None
 
 
 def preview_broadcast(school: School, who: str, text: str) -> BroadcastPreview:
@@ -100,7 +104,8 @@ def preview_broadcast(school: School, who: str, text: str) -> BroadcastPreview:
         NotificationPreference.user_id.in_([p.id for p in people]),
         NotificationPreference.channel == Channel.NONE)))
     reachable = sum(1 for p in people if p.phone and p.phone not in stopped and p.id not in none)
-    return BroadcastPreview(text, info, len(people), reachable)
+    return BroadcastPreview(text, info, len(people), reachable, budget.cost(reachable * info.segments),
+                            month_budget(school))
 
 
 def send_broadcast(actor: User | None, school: School, who: str, text: str, token: str) -> list[OutboundMessage]:
@@ -121,6 +126,59 @@ def broadcast_progress(school: School, token: str) -> dict[str, int]:
                OutboundMessage.idempotency_key.like(f"{BROADCAST}:{school.id}:{token}:%"))
         .group_by(OutboundMessage.status)).all()
     return {MessageStatus(s).value: n for s, n in rows}
+
+
+# ------------------------------------------------------------------ budget
+
+
+@dataclass
+class MonthBudget:
+    parts: int
+    spent: float
+    budget: int
+    forecast: float
+    price: float
+
+    @property
+    def share(self) -> float:
+        return self.spent / self.budget if self.budget else 0.0
+
+    @property
+    def warning(self) -> bool:
+        return bool(self.budget) and self.share >= budget.WARN_SHARE
+
+    @property
+    def spent_out(self) -> bool:
+        return bool(self.budget) and self.spent >= self.budget
+
+
+def month_budget(school: School, now: dt.datetime | None = None) -> MonthBudget:
+    """This month's SMS parts and som, the budget, and a forecast for the whole month at this pace."""
+    import calendar
+    from zoneinfo import ZoneInfo
+
+    now = now or now_utc()
+    parts = budget.month_parts(school.id, school.timezone, now)
+    spent = budget.cost(parts)
+    local = now.astimezone(ZoneInfo(school.timezone))
+    days = calendar.monthrange(local.year, local.month)[1]
+    elapsed = max((now - budget.month_start(school.timezone, now)).total_seconds() / 86400, 1.0)
+    return MonthBudget(parts, spent, budget.monthly_budget(school.id), round(spent / elapsed * days, 2),
+                       budget.price_per_segment())
+
+
+def save_budget(actor: User | None, school: School, monthly_som: int) -> None:
+    if monthly_som is None or not 0 <= monthly_som <= 100_000_000:
+        raise ServiceError(_("Give the budget in som (0 for no limit)."), "monthly_som")
+    from .models import SmsBudget
+
+    row = db.session.scalar(sa.select(SmsBudget).where(SmsBudget.school_id == school.id))
+    if row is None:
+        row = SmsBudget(school_id=school.id)
+        db.session.add(row)
+    row.monthly_som, row.updated_dt = monthly_som, now_utc()
+    db.session.flush()
+    record(actor, school, "messages.budget", row, detail=f"monthly_som={monthly_som}")
 
 
 # ------------------------------------------------------------------ log

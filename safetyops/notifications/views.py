@@ -21,8 +21,9 @@ from ..dashboard.cards import Card, provider
 from ..extensions import csrf, db
 from ..time import now_utc
 from ..uow import audit_read, personal_data, step
+from . import budget as budget_module
 from . import models, outbox, services  # noqa: F401  (tables and texts exist whenever the app does)
-from .forms import BroadcastForm, PreferenceForm, RuleForm
+from .forms import BroadcastForm, BudgetForm, PreferenceForm, RuleForm
 from .models import BLOCK_LABELS, CHANNEL_LABELS, STATUS_LABELS, MessageStatus, OutboundMessage, PhoneFlag
 
 log = logging.getLogger("safetyops.sms")
@@ -205,6 +206,25 @@ def rules():
     return render_template("notifications/rules.html", items=items, form=form)
 
 
+# ------------------------------------------------------------------ budget
+
+
+@bp.route("/budget", methods=["GET", "POST"])
+@requires(NotifPerm.RULES)
+def budget():
+    month = services.month_budget(g.school)
+    form = BudgetForm()
+    if request.method == "GET":
+        form.monthly_som.data = month.budget
+    if form.validate_on_submit():
+        with step(form) as done:
+            services.save_budget(current_user, g.school, form.monthly_som.data)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("notifications.budget"))
+    return render_template("notifications/budget.html", form=form, month=month)
+
+
 # ------------------------------------------------------------------ provider webhooks
 
 
@@ -263,6 +283,12 @@ def _cards(user, school, role, today):
         cards.append(Card(title=_("Phone numbers to fix"), url=url_for("notifications.phones"), urgency=40,
                           count=flags, tone="warning",
                           lines=[_("SMS could not reach these people.")]))
+    if has_perm(role, NotifPerm.RULES) and budget_module.monthly_budget(school.id):
+        month = services.month_budget(school)
+        if month.warning:
+            cards.append(Card(title=_("SMS budget"), url=url_for("notifications.budget"), urgency=30,
+                              tone="warning", lines=[_("%(share)s%% of this month's SMS budget is spent.",
+                                                       share=int(month.share * 100))]))
     since = now_utc() - dt.timedelta(days=1)
     counts = services.status_counts(school, since)
     bad = counts.get("failed", 0) + counts.get("undelivered", 0) + counts.get("unknown", 0)

@@ -15,6 +15,7 @@ MATRIX = {
     "notifications.phones": LOG,
     "notifications.resolve_flag": LOG,
     "notifications.rules": MANAGERS,
+    "notifications.budget": MANAGERS,
     "notifications.status_callback": TOKEN,
     "notifications.inbound": TOKEN,
 }
