@@ -18,7 +18,8 @@ from ..auth.models import User
 from ..documents.models import DocStatus, Document
 from ..drills.models import DRILL_KIND_LABELS, ClassReport, Drill, PlannedDrill, TrainingRecord
 from ..extensions import db
-from ..gate.models import GateEntry
+from ..gate.models import CheckpointScan, GateEntry
+from ..gate.services import active_checkpoints, night_slots, settings_for
 from ..incidents.models import RoadIncident
 from ..inspections.models import (
     OPEN_STATUSES,
@@ -368,6 +369,8 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
         .where(GateEntry.school_id == school.id, GateEntry.in_dt >= start_dt, GateEntry.in_dt < end_dt)).one()
     f.update(visitors=row[0], watchlist_hits=row[1], refused=row[2])
 
+    f["rounds"], f["rounds_missed"] = _night_rounds(school, first, to, now)
+
     # road incidents
     f["incidents"] = db.session.scalar(
         sa.select(sa.func.count()).where(RoadIncident.school_id == school.id, RoadIncident.occurred_dt >= start_dt,
@@ -386,6 +389,30 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
         sa.select(sa.func.count()).where(Document.school_id == school.id, Document.status == DocStatus.IN_FORCE,
                                          Document.review_on.is_not(None), Document.review_on <= last))
     return SafetyReport(school, period, first, last, to, [], f)
+
+
+def _night_rounds(school, first: dt.date, to: dt.date, now: dt.datetime) -> tuple[int, int]:
+    """(rounds whose grace has passed, rounds with a checkpoint not scanned) of the nights starting
+    from `first` to `to`: the gate's own rules (`night_slots`), with the scans read once."""
+    checkpoints = active_checkpoints(school)
+    if not checkpoints:
+        return 0, 0
+    settings = settings_for(school)
+    slots = [slot for n in range((to - first).days + 1)
+             for slot in night_slots(school, first + dt.timedelta(days=n), settings) if slot.deadline <= now]
+    if not slots:
+        return 0, 0
+    scans: dict[int, list[dt.datetime]] = {}
+    for checkpoint_id, when in db.session.execute(
+            sa.select(CheckpointScan.checkpoint_id, CheckpointScan.scanned_dt)
+            .where(CheckpointScan.school_id == school.id, CheckpointScan.scanned_dt >= slots[0].start,
+                   CheckpointScan.scanned_dt < slots[-1].window_end)):
+        scans.setdefault(checkpoint_id, []).append(_aware(when))
+    missed = 0
+    for slot in slots:
+        if any(not any(slot.start <= t < slot.window_end for t in scans.get(cp.id, ())) for cp in checkpoints):
+            missed += 1
+    return len(slots), missed
 
 
 def percent(part: int, whole: int) -> str:
@@ -439,6 +466,8 @@ def build_sections(report: SafetyReport, lang: str) -> list[Section]:
         (_("Visitors, vehicles and deliveries"), f["visitors"]),
         (_("Watchlist matches"), f["watchlist_hits"]),
         (_("Entries refused"), f["refused"]),
+        (_("Night rounds"), f["rounds"]),
+        (_("Night rounds with a checkpoint missed"), f["rounds_missed"]),
     ]))
     sections.append(Section("roads", _("Road safety"), [(_("Road incidents with students"), f["incidents"])]))
     sections.append(Section("canteen", _("Canteen"), [
@@ -478,6 +507,9 @@ def prefill_problems(report: SafetyReport, lang: str) -> str:
     if f["watchlist_hits"]:
         lines.append(_("The watchlist matched %(num)s times at the gate: review them with the guards.",
                        num=f["watchlist_hits"]))
+    if f["rounds_missed"]:
+        lines.append(_("%(missed)s of %(total)s night rounds missed a checkpoint: check the guards' rounds.",
+                       missed=f["rounds_missed"], total=f["rounds"]))
     if f["incidents"]:
         lines.append(_("%(num)s road incidents with students: hold targeted briefings and review the school "
                        "route.", num=f["incidents"]))

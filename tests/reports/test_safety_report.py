@@ -44,6 +44,13 @@ def school(district, f):  # noqa: F811 - the fixture imported above
     f.gate_entry(a, in_dt=dt.datetime(2026, 10, 1, 4, 0, tzinfo=UTC))
     f.gate_entry(a, name="Сидоров Пётр", in_dt=dt.datetime(2026, 11, 14, 4, 0, tzinfo=UTC), watchlist_id=watch.id,
                  is_refused=True)
+    # night rounds (22:00, 01:00, 04:00): one checkpoint, walked on the night of the 16th only
+    from safetyops.gate.models import CheckpointScan
+
+    cp = f.checkpoint(a)
+    for hour in (16, 19, 22):  # 22:10, 01:10 and 04:10 in Bishkek
+        db.session.add(CheckpointScan(school_id=a.id, checkpoint_id=cp.id, client_id=f"s{hour}",
+                                      scanned_dt=dt.datetime(2026, 11, 16, hour, 10, tzinfo=UTC)))
     db.session.commit()
     return a
 
@@ -61,6 +68,7 @@ def test_figures_against_hand_counted_data(school):
     assert (f["staff"], f["trained"]) == (5, 2)
     assert (f["visitors"], f["watchlist_hits"], f["refused"]) == (3, 1, 1)
     assert f["incidents"] == 1 and f["documents_to_review"] == 1
+    assert (f["rounds"], f["rounds_missed"]) == (16 * 3, 15 * 3)  # the nights of 1–16 November
     year = services.safety_report(school, "year", TODAY, NOW).figures
     assert (year["drills_planned"], year["drills_held"], year["incidents"]) == (3, 3, 2)
 
