@@ -50,6 +50,12 @@ DEFAULTS = {
     "PUBLIC_URL": "",
     "TWILIO_API_BASE": "",
     "SMS_LOG_FILE": "",
+    # Issue 16: som per SMS part (0: not set), one message per person per event (docs/notifications.md).
+    "SMS_PRICE_PER_SEGMENT_SOM": 0,
+    "SMS_DEDUP_WINDOW_MIN": 60,
+    "SMS_MERGE_HOLD_S": 60,
+    "SMS_MERGE_MAX_SEGMENTS": 2,
+    "SMS_UNKNOWN_GIVE_UP_S": 900,
 }
 
 #: Twilio credentials come from the environment variables of these very names.
