@@ -31,6 +31,7 @@ AREAS = [
     "privacy",
     "wellbeing",
     "ecology",
+    "roadsafety",
     "reports",
 ]
 
@@ -54,6 +55,7 @@ def register(app: Flask) -> None:
     from .privacy import views as privacy
     from .reports import views as reports
     from .rosters import cli as rosters_cli
+    from .roadsafety import views as roadsafety
     from .rosters import views as rosters
     from .scheduler import cli as scheduler_cli
     from .scheduler import views as scheduler
@@ -61,7 +63,7 @@ def register(app: Flask) -> None:
     from .wellbeing import views as wellbeing
 
     for module in (auth, dashboard, schools, audit, inspections, notifications, scheduler, rosters, gate, drills,
-                   canteen, incidents, documents, privacy, wellbeing, reports, ecology):
+                   canteen, incidents, documents, privacy, wellbeing, reports, ecology, roadsafety):
         app.register_blueprint(module.bp)
     for command in (audit_cli, inspections_cli, notifications_cli, rosters_cli, scheduler_cli):
         app.cli.add_command(command.cli)

@@ -17,6 +17,7 @@ from .gate.demo import gate_demo
 from .incidents.demo import incidents_demo
 from .inspections.demo import inspections_demo
 from .notifications.demo import notifications_demo
+from .roadsafety.demo import roadsafety_demo
 from .rosters.demo import rosters as rosters_demo
 from .schools.demo import (
     DISTRICT_NAME,
@@ -47,6 +48,7 @@ STEPS: tuple[Callable[[Demo], None], ...] = (
     documents_demo,
     wellbeing_demo,
     ecology_demo,
+    roadsafety_demo,
 )
 
 
