@@ -307,3 +307,37 @@ def test_the_board_polls_often_enough_to_show_a_report_within_two_seconds(client
     state = client.get(f"/drills/{drill.id}/board.json")
     again = client.get(f"/drills/{drill.id}/board.json", headers={"If-None-Match": state.headers["ETag"]})
     assert again.status_code == 304  # a poll that finds nothing new is cheap
+
+
+def test_lockdown_pdf_says_sheltered_and_rooms_secured_and_a_false_alarm_says_so(app, f, monkeypatch):
+    import fpdf
+
+    from safetyops.drills import pdf
+
+    lines: list[str] = []
+    real = fpdf.FPDF.multi_cell
+
+    def record(self, w, h=None, text="", *args, **kw):
+        lines.append(str(text))
+        return real(self, w, h, text, *args, **kw)
+
+    monkeypatch.setattr(fpdf.FPDF, "multi_cell", record)
+    klass = f.school_class(name="7Б")
+    drill = services.start_drill(None, f.school_a, kind="lockdown", now=T0)
+    services.report_class(None, f.school_a, drill, klass, on_register=25, present=24, evacuated=24,
+                          now=T0 + dt.timedelta(seconds=158))
+    services.all_clear(None, f.school_a, drill, now=T0 + dt.timedelta(seconds=218))
+    with app.test_request_context():
+        data = pdf.drill_pdf(drill, services.summary(drill), f.school_a)
+    text = "\n".join(lines)
+    assert data.startswith(b"%PDF")
+    assert "Time to all rooms secured: 2 min 38 s" in text and "sheltered 24" in text
+    assert "Evacuation time" not in text and "evacuated 24" not in text
+
+    lines.clear()
+    real_alarm, _ = services.raise_alarm(None, f.school_a, kind="fire", now=T0 + dt.timedelta(hours=1))
+    services.cancel_alarm(f.user("director"), f.school_a, real_alarm, "director", reason="a test of the bell",
+                          now=T0 + dt.timedelta(hours=1, minutes=2))
+    with app.test_request_context():
+        pdf.drill_pdf(real_alarm, services.summary(real_alarm), f.school_a)
+    assert "a test of the bell" in "\n".join(lines)
