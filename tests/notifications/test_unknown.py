@@ -156,3 +156,15 @@ def test_send_again_refuses_a_probably_accepted_message_without_confirmation(f, 
     client.submit(f"/messages/{r.id}/resend", {})
     keys = {k for (k,) in db.session.query(OutboundMessage.idempotency_key)}
     assert f"resend:{m.id}:1" in keys and f"resend:{r.id}:1" in keys
+
+
+def test_the_log_tells_the_cases_apart(f, client, as_role):
+    as_role("director")
+    person = f.user("teacher", phone="+996555800009")
+    (a,) = notify(f.school_a, [person], "test.unk", "log-a", {"item": "a", "zone": "y"}, urgent=True)
+    (b,) = notify(f.school_a, [person], "test.unk", "log-b", {"item": "b", "zone": "y"}, urgent=True)
+    a.status, a.provider_status = MessageStatus.UNKNOWN, "connection-lost"
+    b.status, b.provider_status = MessageStatus.UNKNOWN, "http-500"
+    db.session.commit()
+    page = client.get("/messages/").get_data(as_text=True)
+    assert "answer lost: most likely sent" in page and "provider error (5xx): most likely not sent" in page
