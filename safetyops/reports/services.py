@@ -295,18 +295,26 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
                Run.period_start <= to))}
     due = on_time = late = missed = 0
     missed_by: dict[str, int] = {}
+    weeks = {first + dt.timedelta(days=n) - dt.timedelta(days=(first + dt.timedelta(days=n)).weekday()):
+             {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
+             for n in range((to - first).days + 1)}
     for s in schedules:
         for o in occurrences_between(s, first, to, school.timezone):
             if o.due_day < first or o.due_dt > now:
                 continue
             due += 1
+            week = weeks[o.due_day - dt.timedelta(days=o.due_day.weekday())]
+            week["due"] += 1
             status, fin = runs.get((s.id, o.start), (None, None))
             if status == RunStatus.DONE and fin is not None and fin <= o.due_dt:
                 on_time += 1
+                week["on_time"] += 1
             elif status == RunStatus.DONE:
                 late += 1
+                week["late"] += 1
             else:
                 missed += 1
+                week["missed"] += 1
                 missed_by[s.template_key] = missed_by.get(s.template_key, 0) + 1
     f.update(checks_due=due, checks_on_time=on_time, checks_late=late, checks_missed=missed,
              missed_by=missed_by)
@@ -317,6 +325,16 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
         .where(CorrectiveAction.school_id == school.id, CorrectiveAction.created_dt >= start_dt,
                CorrectiveAction.created_dt < end_dt).group_by(CorrectiveAction.severity)).all()
     f["found"] = {str(sev.value if hasattr(sev, "value") else sev): n for sev, n in found}
+    for created, fixed in db.session.execute(
+            sa.select(CorrectiveAction.created_dt, CorrectiveAction.fixed_dt)
+            .where(CorrectiveAction.school_id == school.id,
+                   sa.or_(sa.and_(CorrectiveAction.created_dt >= start_dt, CorrectiveAction.created_dt < end_dt),
+                          sa.and_(CorrectiveAction.fixed_dt >= start_dt, CorrectiveAction.fixed_dt < end_dt)))):
+        for when, key in ((created, "found"), (fixed, "fixed")):
+            if when is not None and start_dt <= _aware(when) < end_dt:
+                day = _aware(when).astimezone(tz).date()
+                weeks[day - dt.timedelta(days=day.weekday())][key] += 1
+    f["weeks"] = sorted(weeks.items())
     f["fixed"] = db.session.scalar(
         sa.select(sa.func.count()).where(CorrectiveAction.school_id == school.id,
                                          CorrectiveAction.fixed_dt >= start_dt, CorrectiveAction.fixed_dt < end_dt))

@@ -149,3 +149,16 @@ def _pdf_text(path) -> str | None:
         return None
     return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
                           text=True).stdout
+
+
+def test_trend_charts_are_server_made_svg_by_week(client, school):
+    r = services.safety_report(school, "t2", TODAY, NOW)
+    weeks = dict(r.figures["weeks"])
+    assert sorted(weeks) == [dt.date(2026, 10, 26), dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
+    assert weeks[dt.date(2026, 11, 16)] == {"due": 2, "on_time": 1, "late": 1, "missed": 0, "found": 3, "fixed": 1}
+    assert weeks[dt.date(2026, 11, 2)]["found"] == 1  # x1, ten days ago (7 November)
+    login(client, _director(school))
+    html = client.get("/reports/safety?period=t2&lang=en").get_data(as_text=True)
+    charts = html[html.index('<figure class="chart">'):html.rindex("</figure>")]
+    assert charts.count("<svg") == 2 and 'class="bar-warn"' in charts
+    assert "style=" not in charts and "<script" not in charts  # no inline style, no script: the CSP
