@@ -32,12 +32,14 @@ AREAS = [
     "wellbeing",
     "ecology",
     "roadsafety",
+    "accidents",
     "reports",
 ]
 
 
 def register(app: Flask) -> None:
     """Register every area's blueprint (in AREAS order) and command group on `app`."""
+    from .accidents import views as accidents
     from .audit import cli as audit_cli
     from .audit import views as audit
     from .auth import views as auth
@@ -63,7 +65,7 @@ def register(app: Flask) -> None:
     from .wellbeing import views as wellbeing
 
     for module in (auth, dashboard, schools, audit, inspections, notifications, scheduler, rosters, gate, drills,
-                   canteen, incidents, documents, privacy, wellbeing, reports, ecology, roadsafety):
+                   canteen, incidents, documents, privacy, wellbeing, reports, ecology, roadsafety, accidents):
         app.register_blueprint(module.bp)
     for command in (audit_cli, inspections_cli, notifications_cli, rosters_cli, scheduler_cli):
         app.cli.add_command(command.cli)

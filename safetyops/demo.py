@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .accidents.demo import accidents_demo
 from .canteen.demo import canteen_demo
 from .documents.demo import documents_demo
 from .drills.demo import drills_demo
@@ -49,6 +50,7 @@ STEPS: tuple[Callable[[Demo], None], ...] = (
     wellbeing_demo,
     ecology_demo,
     roadsafety_demo,
+    accidents_demo,
 )
 
 

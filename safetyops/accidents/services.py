@@ -1,0 +1,77 @@
+"""The incident register and the injuries in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..auth.models import User
+from ..drills.models import SchoolClass
+from ..errors_service import ServiceError
+from ..extensions import db
+from ..schools.models import School
+from ..time import now_utc
+from .models import IncidentKind, Injury, SchoolIncident
+
+
+def classes(school: School) -> list[SchoolClass]:
+    return list(db.session.scalars(sa.select(SchoolClass).where(SchoolClass.school_id == school.id)
+                                   .order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+def record_incident(actor: User | None, school: School, *, kind: str, occurred_dt: dt.datetime, place: str,
+                    description: str, parents_informed: bool, ambulance: bool, police: bool,
+                    measures: str = "") -> SchoolIncident:
+    if occurred_dt > now_utc() + dt.timedelta(minutes=5):
+        raise ServiceError(_l("This time has not come yet."), "occurred_on")
+    row = SchoolIncident(school_id=school.id, kind=IncidentKind(kind), occurred_dt=occurred_dt,
+                         place=place.strip()[:200], description=description.strip(),
+                         has_parents_informed=parents_informed, has_ambulance=ambulance, has_police=police,
+                         measures=(measures or "").strip(), recorded_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    record(actor, school, "accidents.incident", row)
+    return row
+
+
+def add_injury(actor: User | None, school: School, incident: SchoolIncident, *, class_id: int | None,
+               person_name: str, consent_paper: str, injury: str, first_aid: str) -> Injury:
+    """A name is kept only with the parent's explicit written consent (its paper named)."""
+    person_name, consent_paper = (person_name or "").strip(), (consent_paper or "").strip()
+    if person_name and not consent_paper:
+        raise ServiceError(_l("A name is kept only with the parent's written consent: name the paper, or leave "
+                              "the name empty (the class is enough)."), "consent_paper")
+    if class_id is not None and class_id not in {c.id for c in classes(school)}:
+        raise ServiceError(_l("Choose a class of this school."), "class_id")
+    row = Injury(school_id=school.id, incident_id=incident.id, class_id=class_id, person_name=person_name[:120],
+                 consent_paper=consent_paper[:80] if person_name else "", injury=injury.strip()[:300],
+                 first_aid=(first_aid or "").strip()[:300], first_aid_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    record(actor, school, "accidents.injury", row)
+    return row
+
+
+def incidents(school: School, kind: str | None = None, limit: int = 200) -> list[SchoolIncident]:
+    q = sa.select(SchoolIncident).where(SchoolIncident.school_id == school.id)
+    if kind in {k.value for k in IncidentKind}:
+        q = q.where(SchoolIncident.kind == IncidentKind(kind))
+    return list(db.session.scalars(q.order_by(SchoolIncident.occurred_dt.desc(), SchoolIncident.id.desc())
+                                   .limit(limit)))
+
+
+def injury_counts(school: School) -> dict[int, int]:
+    rows = db.session.execute(sa.select(Injury.incident_id, sa.func.count()).where(Injury.school_id == school.id)
+                              .group_by(Injury.incident_id))
+    return {incident_id: n for incident_id, n in rows}
+
+
+def by_kind(school: School, since: dt.datetime) -> list[tuple[IncidentKind, int]]:
+    """How many incidents of each kind since `since` (the register's short analysis)."""
+    rows = db.session.execute(sa.select(SchoolIncident.kind, sa.func.count())
+                              .where(SchoolIncident.school_id == school.id, SchoolIncident.occurred_dt >= since)
+                              .group_by(SchoolIncident.kind))
+    return sorted(((IncidentKind(k), n) for k, n in rows), key=lambda r: -r[1])

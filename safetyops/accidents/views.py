@@ -1,0 +1,91 @@
+"""The incident register (beyond road traffic) and the injuries, which only the director, the deputy
+director and the nurse read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..access import can, get_or_404, requires
+from ..menu import MenuItem, add
+from ..time import local_to_utc, now_utc, school_now
+from ..uow import audit_read, personal_data, step
+from . import services
+from .forms import IncidentForm, InjuryForm
+from .models import INCIDENT_LABELS, IncidentKind, SchoolIncident
+from .permissions import AccPerm
+
+bp = Blueprint("accidents", __name__)
+
+add(MenuItem(_l("Incidents and injuries"), "accidents.index", AccPerm.VIEW, 56))
+
+
+@bp.get("/accidents")
+@requires(AccPerm.VIEW)
+def index():
+    kind = request.args.get("kind", "")
+    since = now_utc() - dt.timedelta(days=365)
+    return render_template("accidents/index.html", rows=services.incidents(g.school, kind), kind=kind,
+                           injuries=services.injury_counts(g.school), by_kind=services.by_kind(g.school, since),
+                           INCIDENT_LABELS=INCIDENT_LABELS, IncidentKind=IncidentKind)
+
+
+@bp.route("/accidents/new", methods=["GET", "POST"])
+@requires(AccPerm.RECORD)
+def new():
+    form = IncidentForm()
+    if request.method == "GET":
+        now = school_now(g.school)
+        form.occurred_on.data, form.occurred_at.data = now.date(), now.time().replace(second=0, microsecond=0)
+    if form.validate_on_submit():
+        with step(form) as done:
+            made = services.record_incident(
+                current_user, g.school, kind=form.kind.data,
+                occurred_dt=local_to_utc(form.occurred_on.data, form.occurred_at.data, g.school.timezone),
+                place=form.place.data, description=form.description.data,
+                parents_informed=form.parents_informed.data, ambulance=form.ambulance.data, police=form.police.data,
+                measures=form.measures.data)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("accidents.detail", school_incident_id=made.id))
+    return render_template("accidents/form.html", form=form, title=_("Record an incident"), incident=None)
+
+
+def _detail(incident, injury_form=None, code=200):
+    health = can(AccPerm.HEALTH)
+    if health:
+        audit_read(incident, detail="injuries")
+    form = injury_form or InjuryForm(formdata=None)
+    form.class_id.choices = [("", _("— none —"))] + [(str(c.id), c.name) for c in services.classes(g.school)]
+    return render_template("accidents/detail.html", i=incident, health=health, form=form,
+                           INCIDENT_LABELS=INCIDENT_LABELS), code
+
+
+@bp.get("/accidents/<int:school_incident_id>")
+@requires(AccPerm.VIEW)
+@personal_data("accidents.read")
+def detail(school_incident_id):
+    return _detail(get_or_404(SchoolIncident, school_incident_id))
+
+
+@bp.post("/accidents/<int:school_incident_id>/injuries")
+@requires(AccPerm.HEALTH)
+def injury_new(school_incident_id):
+    incident = get_or_404(SchoolIncident, school_incident_id)
+    form = InjuryForm()
+    form.class_id.choices = [("", "")] + [(str(c.id), c.name) for c in services.classes(g.school)]
+    if form.validate_on_submit():
+        with step(form) as done:
+            services.add_injury(current_user, g.school, incident, class_id=form.class_id.data,
+                                person_name=form.person_name.data, consent_paper=form.consent_paper.data,
+                                injury=form.injury.data, first_aid=form.first_aid.data)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("accidents.detail", school_incident_id=incident.id))
+    return _detail(incident, form, 422)
+
+
