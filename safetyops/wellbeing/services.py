@@ -17,7 +17,8 @@ from ..auth.models import User
 from ..auth.roles import Role
 from ..errors_service import ServiceError
 from ..extensions import db
-from ..schools.models import Appointment, Area, School
+from ..notifications import outbox
+from ..schools.models import Appointment, Area, Membership, School
 from ..time import school_today
 from .models import CaseNote, CaseStatus, Report, ReporterKind, ReportKind, ReportLink
 
@@ -30,6 +31,18 @@ CODE_LENGTH = 12
 DEFAULT_RETENTION_DAYS = 365
 
 
+NEW_REPORT = "wellbeing.new_report"
+#: No word of the report's content: the phone may be seen by others.
+SMS_TEXTS = {NEW_REPORT: _l("SafetyOps: a new anonymous report has come.")}
+
+
+def register_texts() -> None:
+    outbox.register_text(NEW_REPORT, SMS_TEXTS[NEW_REPORT], sample={})
+
+
+register_texts()
+
+
 # --- who handles cases -------------------------------------------------------------------------------
 
 
@@ -40,6 +53,16 @@ def psychologists(school: School, day: dt.date | None = None) -> list[Appointmen
         sa.select(Appointment).where(Appointment.school_id == school.id, Appointment.area == Area.PSYCHOLOGY,
                                      Appointment.starts_on <= day,
                                      sa.or_(Appointment.ends_on.is_(None), Appointment.ends_on >= day))))
+
+
+def handlers(school: School) -> list[User]:
+    """Who is told of a new report: the director, the deputy and the appointed psychologist."""
+    users = list(db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.school_id == school.id, Membership.role.in_(list(CASE_ROLES)), User.is_enabled.is_(True))))
+    ids = [a.user_id for a in psychologists(school)]
+    if ids:
+        users += list(db.session.scalars(sa.select(User).where(User.id.in_(ids), User.is_enabled.is_(True))))
+    return users
 
 
 def may_handle(user: User | None, school: School | None, role: Role | None) -> bool:
@@ -110,6 +133,7 @@ def submit_report(school: School, *, kind: str, reporter_kind: str, body: str, p
                     locale=(locale or "ky")[:5], code_hash=hash_code(code), status=CaseStatus.NEW)
     db.session.add(report)
     db.session.flush()
+    outbox.notify(school, handlers(school), NEW_REPORT, str(report.id), {})
     return report, code
 
 

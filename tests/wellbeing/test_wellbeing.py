@@ -200,3 +200,16 @@ def test_closed_cases_are_deleted_after_the_retention_period(f):
     assert services.purge_closed(now, 365) == 1
     assert services.purge_closed(now, 365) == 0
     assert [r.body for r in _reports()] == ["new"]
+
+
+def test_a_new_report_is_told_to_the_handlers_by_sms_without_its_content(f):
+    from safetyops.notifications.models import OutboundMessage
+
+    director, deputy = f.user("director", f.school_a), f.user("deputy", f.school_a)
+    f.user("teacher", f.school_a)
+    psychologist = f.user("teacher", f.school_a)
+    f.appointment(f.school_a, user=psychologist, area=Area.PSYCHOLOGY)
+    report, _code = services.submit_report(f.school_a, kind="threat", reporter_kind="student", body="Коркутушат")
+    messages = db.session.scalars(sa.select(OutboundMessage).where(OutboundMessage.kind == services.NEW_REPORT)).all()
+    assert {m.user_id for m in messages} == {director.id, deputy.id, psychologist.id}
+    assert not any("Коркутушат" in (m.body or "") for m in messages)
