@@ -207,6 +207,7 @@ def parse_filters(args) -> Filters:
             value = int(args.get(key, ""))
         except ValueError:
             return None
+        return value if lo <= value <= hi else None  # a filter no query can hold is no filter
 
     f = Filters(year=num("year", MIN_YEAR, MAX_YEAR), month=args.get("month", "")[:7],
                 place=args.get("place", "")[:200], mode=args.get("mode", ""), severity=args.get("severity", ""),
@@ -219,7 +220,6 @@ def parse_filters(args) -> Filters:
     if f.journey not in set(Journey):
         f.journey = ""
     if f.age not in AGE_GROUP_LABELS:
-        return value if lo <= value <= hi else None  # a filter no query can hold is no filter
         f.age = ""
     if f.band not in {b[0] for b in TIME_BANDS}:
         f.band = ""
