@@ -98,3 +98,23 @@ def test_the_ecology_page_on_a_small_phone(new_phone):
     _no_sideways_scroll(page)
     check_page(page)
     _shot(page, "ecology_360")
+
+
+@pytest.mark.parametrize(("user", "path", "name"), [
+    ("deputy", "/road-safety", "roadsafety_360"),
+    ("nurse", "/accidents", "accidents_360"),
+])
+def test_the_road_safety_work_and_the_incident_register_on_a_small_phone(new_phone, user, path, name):
+    page = new_phone(**SMALL_PHONE)
+    sign_in(page, user)
+    page.goto(path)
+    assert page.locator("h1").count() == 1
+    _no_sideways_scroll(page)
+    check_page(page)
+    _shot(page, name)
+    if path == "/accidents":
+        with page.expect_navigation():
+            page.locator("ul.list a.list-link").last.click()
+        _no_sideways_scroll(page)
+        check_page(page)
+        _shot(page, "accidents_detail_360")
