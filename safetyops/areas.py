@@ -46,8 +46,8 @@ def register(app: Flask) -> None:
     from .canteen import views as canteen
     from .dashboard import views as dashboard
     from .documents import views as documents
-    from .ecology import views as ecology
     from .drills import views as drills
+    from .ecology import views as ecology
     from .gate import views as gate
     from .incidents import views as incidents
     from .inspections import cli as inspections_cli
@@ -56,8 +56,8 @@ def register(app: Flask) -> None:
     from .notifications import views as notifications
     from .privacy import views as privacy
     from .reports import views as reports
-    from .rosters import cli as rosters_cli
     from .roadsafety import views as roadsafety
+    from .rosters import cli as rosters_cli
     from .rosters import views as rosters
     from .scheduler import cli as scheduler_cli
     from .scheduler import views as scheduler

@@ -128,7 +128,7 @@ def test_xlsx_has_the_sections_and_the_text(client, school):
         for n, msgid in enumerate(MSGIDS[1:-1], start=1):
             assert f"{n}. {gettext(msgid)}" in values
         assert gettext("Drills held") in values and gettext("Watchlist matches") in values
-    assert values[values.index("'=1+1 плохо") - 1] == gettext("Problems, shortcomings and ways to solve them")
+        assert values[values.index("'=1+1 плохо") - 1] == gettext("Problems, shortcomings and ways to solve them")
 
 
 def test_prefill_names_what_the_data_shows(client, school):
