@@ -24,6 +24,11 @@ bp = Blueprint("accidents", __name__)
 add(MenuItem(_l("Incidents and injuries"), "accidents.index", AccPerm.VIEW, 56))
 
 
+def _back():
+    """Where a form's "back" link leads: this area's page."""
+    return url_for("accidents.index"), _("Incidents and injuries")
+
+
 @bp.get("/accidents")
 @requires(AccPerm.VIEW)
 def index():
@@ -52,7 +57,7 @@ def new():
         if done:
             flash(_("Saved."), "success")
             return redirect(url_for("accidents.detail", school_incident_id=made.id))
-    return render_template("accidents/form.html", form=form, title=_("Record an incident"), incident=None)
+    return render_template("_simple_form.html", back=_back(), form=form, title=_("Record an incident"), incident=None)
 
 
 def _detail(incident, injury_form=None, code=200):

@@ -36,6 +36,11 @@ add(MenuItem(_l("Ecology"), "ecology.index", EcoPerm.VIEW, 58))
 RECENT = 10
 
 
+def _back():
+    """Where a form's "back" link leads: this area's page."""
+    return url_for("ecology.index"), _("Ecology")
+
+
 @bp.get("/ecology")
 @requires(EcoPerm.VIEW)
 def index():
@@ -70,7 +75,7 @@ def _contract_choices(form) -> None:
 
 
 def _form_page(form, title, hint=""):
-    return render_template("ecology/form.html", form=form, title=title, hint=hint)
+    return render_template("_simple_form.html", back=_back(), form=form, title=title, hint=hint)
 
 
 @bp.route("/ecology/schedule", methods=["GET", "POST"])

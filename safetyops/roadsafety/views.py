@@ -22,6 +22,11 @@ bp = Blueprint("roadsafety", __name__)
 add(MenuItem(_l("Road safety work"), "roadsafety.index", RoadPerm.VIEW, 57))
 
 
+def _back():
+    """Where a form's "back" link leads: this area's page."""
+    return url_for("roadsafety.index"), _("Road safety work")
+
+
 @bp.get("/road-safety")
 @requires(RoadPerm.VIEW)
 @personal_data("roadsafety.read")
@@ -49,7 +54,8 @@ def member_new():
         if done:
             flash(_("Saved."), "success")
             return redirect(url_for("roadsafety.index"))
-    return render_template("roadsafety/form.html", form=form, title=_("Young traffic inspectors: add a member"),
+    return render_template("_simple_form.html", back=_back(), form=form,
+                           title=_("Young traffic inspectors: add a member"),
                            hint=_("A student is named only with a parent's written consent; record it also in "
                                   "the consent register."))
 
@@ -84,7 +90,7 @@ def event_new():
         if done:
             flash(_("Saved."), "success")
             return redirect(url_for("roadsafety.index"))
-    return render_template("roadsafety/form.html", form=form, title=_("Road-safety event"), hint="")
+    return render_template("_simple_form.html", back=_back(), form=form, title=_("Road-safety event"), hint="")
 
 
 @bp.get("/road-safety/events/<int:road_event_id>/photo")
