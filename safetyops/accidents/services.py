@@ -75,3 +75,42 @@ def by_kind(school: School, since: dt.datetime) -> list[tuple[IncidentKind, int]
                               .where(SchoolIncident.school_id == school.id, SchoolIncident.occurred_dt >= since)
                               .group_by(SchoolIncident.kind))
     return sorted(((IncidentKind(k), n) for k, n in rows), key=lambda r: -r[1])
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+#: Health details of an injury are kept this many months after the incident (config
+#: ACCIDENTS_INJURY_RETENTION_MONTHS; 0 keeps them): then the name, the consent paper, the injury and
+#: the first aid are wiped, and the class and the count stay for the register's figures.
+DEFAULT_INJURY_RETENTION_MONTHS = 36
+#: What a wiped injury's text reads.
+ANONYMISED = "—"
+
+
+def _months_before(now: dt.datetime, months: int) -> dt.datetime:
+    y, m = divmod(now.year * 12 + now.month - 1 - months, 12)
+    return now.replace(year=y, month=m + 1, day=min(now.day, 28))
+
+
+def anonymise_injuries(now: dt.datetime, months: int) -> int:
+    """Wipe the health details of injuries in incidents older than `months` months.  Idempotent: an
+    injury already wiped is not touched again.  Returns how many were wiped."""
+    if months <= 0:
+        return 0
+    cutoff = _months_before(now, months)
+    rows = db.session.execute(
+        sa.select(Injury.id, Injury.school_id).join(SchoolIncident, SchoolIncident.id == Injury.incident_id)
+        .where(SchoolIncident.occurred_dt < cutoff, Injury.injury != ANONYMISED)).all()
+    if not rows:
+        return 0
+    ids = [r.id for r in rows]
+    for chunk in range(0, len(ids), 1000):
+        db.session.execute(sa.update(Injury).where(Injury.id.in_(ids[chunk:chunk + 1000])).values(
+            person_name="", consent_paper="", injury=ANONYMISED, first_aid=""))
+    per_school: dict[int, int] = {}
+    for r in rows:
+        per_school[r.school_id] = per_school.get(r.school_id, 0) + 1
+    for school_id, n in sorted(per_school.items()):
+        record(None, db.session.get(School, school_id), "accidents.retention",
+               detail=f"injuries anonymised={n} before={cutoff.date().isoformat()}")
+    return len(ids)

@@ -83,3 +83,34 @@ def has_photo(event_ids: list[int]) -> set[int]:
         return set()
     return set(db.session.scalars(sa.select(RoadEvent.id).where(RoadEvent.id.in_(event_ids),
                                                                 RoadEvent.photo.is_not(None))))
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+#: A member who left the squad is deleted this many days after leaving (config
+#: ROADSAFETY_SQUAD_RETENTION_DAYS; 0 keeps them).  The name is erased already on the day they leave;
+#: the row (class, consent paper, dates) stays for the squad's year in the report, then goes.
+DEFAULT_SQUAD_RETENTION_DAYS = 365
+
+
+def purge_left_members(now: dt.datetime, days: int) -> int:
+    """Delete squad members who left more than `days` days ago (idempotent); erase any name still kept on a
+    member who left.  Returns how many rows were deleted."""
+    if days <= 0:
+        return 0
+    db.session.execute(sa.update(SquadMember).where(SquadMember.left_on.is_not(None),
+                                                    SquadMember.student_name != "—")
+                       .values(student_name="—", is_leader=False))
+    cutoff = now.date() - dt.timedelta(days=days)
+    rows = db.session.execute(sa.select(SquadMember.id, SquadMember.school_id)
+                              .where(SquadMember.left_on < cutoff)).all()
+    if not rows:
+        return 0
+    db.session.execute(sa.delete(SquadMember).where(SquadMember.id.in_([r.id for r in rows])))
+    per_school: dict[int, int] = {}
+    for r in rows:
+        per_school[r.school_id] = per_school.get(r.school_id, 0) + 1
+    for school_id, n in sorted(per_school.items()):
+        record(None, db.session.get(School, school_id), "roadsafety.retention",
+               detail=f"members deleted={n} left before={cutoff.isoformat()}")
+    return len(rows)

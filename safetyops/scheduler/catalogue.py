@@ -13,6 +13,7 @@ import datetime as dt
 
 from flask import Flask
 
+from ..accidents import jobs as accidents
 from ..audit import jobs as audit
 from ..documents import jobs as documents
 from ..drills import jobs as drills
@@ -22,6 +23,7 @@ from ..incidents import jobs as incidents
 from ..inspections import jobs as inspections
 from ..notifications import dispatcher
 from ..notifications import jobs as notifications
+from ..roadsafety import jobs as roadsafety
 from ..rosters import jobs as rosters
 from ..wellbeing import jobs as wellbeing
 from . import jobs as scheduler
@@ -30,9 +32,11 @@ from .registry import Companion, NightlyFn, Sweep
 
 #: Once-a-night work (retention purges), run in name order by the `scheduler.nightly` sweep.
 NIGHTLY: dict[str, NightlyFn] = {
+    "accidents.retention": accidents.retention,
     "audit.retention": audit.retention,
     "gate.retention": gate.retention,
     "notifications.retention": notifications.purge_old_messages,
+    "roadsafety.retention": roadsafety.retention,
     "wellbeing.retention": wellbeing.retention,
 }
 
