@@ -120,7 +120,12 @@ def _drill_cards(user, school, role, today):
             reported = {r.class_id for r in services.reports_of(live)}
             lines = [(_("%(name)s: reported", name=c.name) if c.id in reported
                       else _("%(name)s: report your class", name=c.name)) for c in mine]
-            url = url_for("drills.my_class") if mine else url_for("drills.board", drill_id=live.id)
+            # Two taps to report: the card opens the report form of the (first unreported) class.
+            todo = [c for c in mine if c.id not in reported]
+            if len(mine) == 1 or todo:
+                url = url_for("drills.report", drill_id=live.id, drill_class_id=(todo or mine)[0].id)
+            else:
+                url = url_for("drills.my_class") if mine else url_for("drills.board", drill_id=live.id)
             cards.append(Card(title=title, url=url, urgency=100, tone="danger", lines=lines))
     if has_perm(role, DrillPerm.RUN) and services.may_run(user, school, role, today):
         due = services.due_plans(school, today, within_days=14)
