@@ -14,9 +14,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..accidents.models import INCIDENT_LABELS, IncidentKind, Injury, SchoolIncident
 from ..auth.models import User
 from ..documents.models import DocStatus, Document
 from ..drills.models import DRILL_KIND_LABELS, ClassReport, Drill, PlannedDrill, TrainingRecord
+from ..ecology.models import Collection, GreeningItem, LabDisposal, Removal
 from ..extensions import db
 from ..gate.models import CheckpointScan, GateEntry
 from ..gate.services import active_checkpoints, night_slots, settings_for
@@ -34,8 +36,11 @@ from ..inspections.models import (
 )
 from ..inspections.periods import occurrences_between
 from ..inspections.services import _deficiency_texts, current_versions
+from ..roadsafety.models import EVENT_LABELS, EventKind, RoadEvent, SquadMember
 from ..schools.models import Membership, School
 from ..time import now_utc, zone
+from ..wellbeing.models import CaseStatus
+from ..wellbeing.models import Report as AnonymousReport
 
 #: Days of checks counted for "on time".
 CHECK_DAYS = 7
@@ -406,7 +411,60 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
     f["documents_to_review"] = db.session.scalar(
         sa.select(sa.func.count()).where(Document.school_id == school.id, Document.status == DocStatus.IN_FORCE,
                                          Document.review_on.is_not(None), Document.review_on <= last))
+    f.update(_regulation_figures(school, first, to, start_dt, end_dt))
     return SafetyReport(school, period, first, last, to, [], f)
+
+
+def _regulation_figures(school, first: dt.date, to: dt.date, start_dt: dt.datetime, end_dt: dt.datetime) -> dict:
+    """Road-safety work, incidents and injuries, ecology and anonymous reports: counts only (no names, no
+    health details, no word of an anonymous report)."""
+    f: dict = {}
+    # road-safety work: the squad on the last day counted, events held in the period by kind
+    f["squad_members"] = db.session.scalar(
+        sa.select(sa.func.count()).where(SquadMember.school_id == school.id, SquadMember.joined_on <= to,
+                                         sa.or_(SquadMember.left_on.is_(None), SquadMember.left_on > to)))
+    events = dict(db.session.execute(
+        sa.select(RoadEvent.kind, sa.func.count())
+        .where(RoadEvent.school_id == school.id, RoadEvent.held_on >= first, RoadEvent.held_on <= to)
+        .group_by(RoadEvent.kind)).all())
+    f["road_events"] = {EventKind(k).value: n for k, n in events.items()}
+    # incidents at school and the people injured in them
+    kinds = dict(db.session.execute(
+        sa.select(SchoolIncident.kind, sa.func.count())
+        .where(SchoolIncident.school_id == school.id, SchoolIncident.occurred_dt >= start_dt,
+               SchoolIncident.occurred_dt < end_dt)
+        .group_by(SchoolIncident.kind)).all())
+    f["school_incidents"] = {IncidentKind(k).value: n for k, n in kinds.items()}
+    f["injured"] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Injury).join(SchoolIncident, SchoolIncident.id == Injury.incident_id)
+        .where(Injury.school_id == school.id, SchoolIncident.occurred_dt >= start_dt,
+               SchoolIncident.occurred_dt < end_dt))
+    f["ambulance_calls"] = db.session.scalar(
+        sa.select(sa.func.count()).where(SchoolIncident.school_id == school.id, SchoolIncident.has_ambulance.is_(True),
+                                         SchoolIncident.occurred_dt >= start_dt, SchoolIncident.occurred_dt < end_dt))
+    # ecology
+    removals = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Removal.volume_m3), 0))
+        .where(Removal.school_id == school.id, Removal.removed_on >= first, Removal.removed_on <= to)).one()
+    f["removals"], f["removed_m3"] = removals[0], removals[1]
+    f["collected_kg"] = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Collection.quantity_kg), 0))
+        .where(Collection.school_id == school.id, Collection.handed_on >= first, Collection.handed_on <= to))
+    f["lab_disposals"] = db.session.scalar(
+        sa.select(sa.func.count()).where(LabDisposal.school_id == school.id, LabDisposal.disposed_on >= first,
+                                         LabDisposal.disposed_on <= to))
+    greening = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(GreeningItem.done_on.is_not(None)))
+        .where(GreeningItem.school_id == school.id, GreeningItem.planned_on >= first,
+               GreeningItem.planned_on <= to)).one()
+    f["greening_planned"], f["greening_done"] = greening[0], greening[1]
+    # anonymous reports: how many came in the period, and how many of them are still open (never the text)
+    reports = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(AnonymousReport.status != CaseStatus.CLOSED))
+        .where(AnonymousReport.school_id == school.id, AnonymousReport.received_on >= first,
+               AnonymousReport.received_on <= to)).one()
+    f["anonymous_reports"], f["anonymous_open"] = reports[0], reports[1]
+    return f
 
 
 def _night_rounds(school, first: dt.date, to: dt.date, now: dt.datetime) -> tuple[int, int]:
@@ -487,7 +545,11 @@ def build_sections(report: SafetyReport, lang: str) -> list[Section]:
         (_("Night rounds"), f["rounds"]),
         (_("Night rounds with a checkpoint missed"), f["rounds_missed"]),
     ]))
-    sections.append(Section("roads", _("Road safety"), [(_("Road incidents with students"), f["incidents"])]))
+    sections.append(Section("roads", _("Road safety"), [
+        (_("Road incidents with students"), f["incidents"]),
+        (_("Young traffic inspectors in the squad"), f["squad_members"]),
+        *((str(EVENT_LABELS[k]), f["road_events"].get(k.value, 0)) for k in EventKind),
+    ]))
     sections.append(Section("canteen", _("Canteen"), [
         (_("Sanitary checks done"), f["canteen_checks"]),
         (_("Sanitary checks missed"), f["canteen_missed"]),
@@ -495,7 +557,29 @@ def build_sections(report: SafetyReport, lang: str) -> list[Section]:
     sections.append(Section("documents", _("Documents"), [
         (_("Documents to review by the end of the period"), f["documents_to_review"]),
     ]))
+    sections.append(Section("accidents", _("Incidents and injuries at school"), [
+        (_("Incidents"), sum(f["school_incidents"].values())),
+        *((f"    {INCIDENT_LABELS[k]}", f["school_incidents"].get(k.value, 0)) for k in IncidentKind),
+        (_("People injured"), f["injured"]),
+        (_("Ambulance (103) called"), f["ambulance_calls"]),
+    ]))
+    sections.append(Section("ecology", _("Ecological safety"), [
+        (_("Waste removals"), f"{f['removals']} ({_('%(m3)s m³', m3=_number(f['removed_m3']))})"),
+        (_("Handed over for separate collection, kg"), _number(f["collected_kg"])),
+        (_("Chemistry-lab residues disposed of"), f["lab_disposals"]),
+        (_("Greening plan: done / planned"), f"{f['greening_done']} / {f['greening_planned']}"),
+    ]))
+    sections.append(Section("wellbeing", _("Psychological safety"), [
+        (_("Anonymous reports received"), f["anonymous_reports"]),
+        (_("Of them still open"), f["anonymous_open"]),
+    ]))
     return sections
+
+
+def _number(value) -> str:
+    """12.50 -> "12.5", 3.0 -> "3" (volumes and weights)."""
+    text = f"{float(value or 0):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def prefill_problems(report: SafetyReport, lang: str) -> str:
@@ -533,6 +617,12 @@ def prefill_problems(report: SafetyReport, lang: str) -> str:
                        "route.", num=f["incidents"]))
     if f["documents_to_review"]:
         lines.append(_("%(num)s documents are due for review.", num=f["documents_to_review"]))
+    if f["injured"]:
+        lines.append(_("%(num)s people were injured at school: review where it happened and the measures taken.",
+                       num=f["injured"]))
+    if f["anonymous_open"]:
+        lines.append(_("%(num)s anonymous reports of the period are still open: the psychologist and the deputy "
+                       "for upbringing deal with them.", num=f["anonymous_open"]))
     if not lines:
         lines.append(_("No problems shown by the data for this period."))
     return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
