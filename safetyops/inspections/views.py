@@ -126,9 +126,22 @@ def _offline_pages(user, school, role, today) -> list[str]:
 @bp.get("/checks")
 @requires(InspPerm.RUN)
 def checks():
+    """My checks; ``?zone=`` (the zone link of a duty post, a zone's QR): only that zone's checks,
+    the zone's name as the heading, with a link back to all of them."""
     now = now_utc()
     dues = services.my_checks(current_user, g.school, g.role, now)
-    return render_template("inspections/checks.html", dues=dues)
+    zone_id = int_arg("zone")
+    zone = get_or_404(Zone, zone_id) if zone_id else None
+    if zone is not None:
+        dues = [d for d in dues if _zone_of(d.schedule) == zone.id]
+    return render_template("inspections/checks.html", dues=dues, zone=zone)
+
+
+def _zone_of(schedule) -> int | None:
+    """The zone a check is done in: its own, or its equipment's."""
+    if schedule.zone_id is not None:
+        return schedule.zone_id
+    return schedule.asset.zone_id if schedule.asset is not None else None
 
 
 @bp.post("/checks/<int:schedule_id>/start")
