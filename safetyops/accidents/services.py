@@ -69,6 +69,16 @@ def injury_counts(school: School) -> dict[int, int]:
     return {incident_id: n for incident_id, n in rows}
 
 
+def recent_injuries(school: School, since: dt.datetime) -> list[tuple[SchoolIncident, int]]:
+    """Incidents since `since` with people injured in them, newest first, with how many."""
+    n = sa.func.count(Injury.id)
+    rows = db.session.execute(
+        sa.select(SchoolIncident, n).join(Injury, Injury.incident_id == SchoolIncident.id)
+        .where(SchoolIncident.school_id == school.id, SchoolIncident.occurred_dt >= since)
+        .group_by(SchoolIncident.id).order_by(SchoolIncident.occurred_dt.desc()))
+    return [(i, count) for i, count in rows]
+
+
 def by_kind(school: School, since: dt.datetime) -> list[tuple[IncidentKind, int]]:
     """How many incidents of each kind since `since` (the register's short analysis)."""
     rows = db.session.execute(sa.select(SchoolIncident.kind, sa.func.count())

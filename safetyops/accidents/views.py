@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import can, get_or_404, requires
+from ..auth.roles import has_perm
+from ..dashboard.cards import Card, provider
 from ..menu import MenuItem, add
 from ..time import local_to_utc, now_utc, school_now
 from ..uow import audit_read, personal_data, step
@@ -22,6 +25,24 @@ from .permissions import AccPerm
 bp = Blueprint("accidents", __name__)
 
 add(MenuItem(_l("Incidents and injuries"), "accidents.index", AccPerm.VIEW, 56))
+
+
+#: Injuries of the last this many days are "new" on the home page.
+NEW_INJURY_DAYS = 7
+
+
+@provider
+def _injuries_card(user, school, role, today):
+    """Those who read injuries (director, deputy, nurse): incidents with people injured in the last week, by
+    day and place (no name, no injury on the home page)."""
+    if not has_perm(role, AccPerm.HEALTH):
+        return []
+    recent = services.recent_injuries(school, now_utc() - dt.timedelta(days=NEW_INJURY_DAYS))
+    if not recent:
+        return []
+    return [Card(title=_("New injuries"), url=url_for("accidents.index", kind=IncidentKind.INJURY.value), urgency=55,
+                 tone="warning", count=sum(n for _i, n in recent),
+                 lines=[f"{format_datetime(i.occurred_dt, 'short')} · {i.place}" for i, _n in recent[:3]])]
 
 
 def _back():

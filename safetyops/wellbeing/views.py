@@ -23,6 +23,7 @@ from markupsafe import Markup
 from ..access import get_or_404, public, signed_in
 from ..audit.services import audit_source, record
 from ..auth.roles import Perm
+from ..dashboard.cards import Card, provider
 from ..extensions import db, limiter
 from ..menu import MenuItem, add
 from ..paging import Page, page_arg
@@ -63,6 +64,19 @@ def handlers_only(view):
 
 
 add(MenuItem(_l("Anonymous reports"), "wellbeing.cases", Perm.HOME, 60, check=can_handle))
+
+
+@provider
+def _new_reports_card(user, school, role, today):
+    """The handlers' home: how many anonymous reports nobody has dealt with yet (a count, never a word of
+    them: the home page may be seen over a shoulder)."""
+    if not services.may_handle(user, school, role):
+        return []
+    new = services.counts(school).get(CaseStatus.NEW, 0)
+    if not new:
+        return []
+    return [Card(title=_("New anonymous reports"), url=url_for("wellbeing.cases", status=CaseStatus.NEW.value),
+                 urgency=70, tone="danger", count=new)]
 
 
 # --- the public form -------------------------------------------------------------------------------------
