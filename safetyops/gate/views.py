@@ -39,7 +39,6 @@ from ..menu import add as add_menu
 from ..offline import made_at, pages_provider
 from ..paging import Page, page_arg
 from ..schools.models import Zone
-from ..schools.services import staff_query
 from ..security import hash_password, verify_password
 from ..time import school_today
 from ..uow import audit_read, personal_data, release, step
@@ -54,6 +53,7 @@ from .forms import (
     SignOutForm,
     UnlockForm,
     WatchForm,
+    host_choices,
 )
 from .models import (
     DOC_TYPE_LABELS,
@@ -297,8 +297,7 @@ def index():
 
 
 def _host_choices(form):
-    staff = db.session.execute(staff_query(g.school)).all()
-    form.host_id.choices = choices([(0, _("— nobody —"))] + [(u.id, u.full_name) for u, _r in staff if u.is_enabled])
+    form.host_id.choices = host_choices(g.school, _("— nobody —"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
