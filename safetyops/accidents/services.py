@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,8 +15,8 @@ from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import School
-from ..time import now_utc
-from .models import IncidentKind, Injury, SchoolIncident
+from ..time import now_utc, zone
+from .models import INCIDENT_LABELS, IncidentKind, Injury, SchoolIncident
 
 
 def classes(school: School) -> list[SchoolClass]:
@@ -124,3 +126,126 @@ def anonymise_injuries(now: dt.datetime, months: int) -> int:
         record(None, db.session.get(School, school_id), "accidents.retention",
                detail=f"injuries anonymised={n} before={cutoff.date().isoformat()}")
     return len(ids)
+
+
+# --- the filtered list and the analysis (charts) -------------------------------------------------------------------
+
+MONTH_NAMES = [_l("Jan"), _l("Feb"), _l("Mar"), _l("Apr"), _l("May"), _l("Jun"), _l("Jul"), _l("Aug"), _l("Sep"),
+               _l("Oct"), _l("Nov"), _l("Dec")]
+
+
+@dataclass
+class Filters:
+    """What a bar of a chart opens: the register filtered (every field optional)."""
+
+    kind: str = ""
+    year: int | None = None
+    #: "YYYY-MM"
+    month: str = ""
+    place: str = ""
+    grade: int | None = None
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("kind", self.kind), ("year", self.year), ("month", self.month),
+                                  ("place", self.place), ("grade", self.grade)) if v not in ("", None)}
+
+
+def _local_range(school: School, first: dt.date, after: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = zone(school.timezone)
+    return (dt.datetime.combine(first, dt.time(), tzinfo=tz).astimezone(dt.UTC),
+            dt.datetime.combine(after, dt.time(), tzinfo=tz).astimezone(dt.UTC))
+
+
+def filtered(school: School, flt: Filters, limit: int = 200) -> list[SchoolIncident]:
+    """The register with a chart's filter: kind, school-local year or month, place, a grade injured."""
+    q = sa.select(SchoolIncident).where(SchoolIncident.school_id == school.id)
+    if flt.kind in {k.value for k in IncidentKind}:
+        q = q.where(SchoolIncident.kind == IncidentKind(flt.kind))
+    if flt.month:
+        y, m = (int(p) for p in flt.month.split("-"))
+        a, b = _local_range(school, dt.date(y, m, 1), dt.date(y + (m == 12), m % 12 + 1, 1))
+        q = q.where(SchoolIncident.occurred_dt >= a, SchoolIncident.occurred_dt < b)
+    elif flt.year:
+        a, b = _local_range(school, dt.date(flt.year, 1, 1), dt.date(flt.year + 1, 1, 1))
+        q = q.where(SchoolIncident.occurred_dt >= a, SchoolIncident.occurred_dt < b)
+    if flt.place:
+        q = q.where(SchoolIncident.place == flt.place)
+    if flt.grade is not None:
+        hurt = (sa.select(Injury.incident_id).join(SchoolClass, SchoolClass.id == Injury.class_id)
+                .where(Injury.school_id == school.id, SchoolClass.grade == flt.grade))
+        q = q.where(SchoolIncident.id.in_(hurt))
+    return list(db.session.scalars(q.order_by(SchoolIncident.occurred_dt.desc(), SchoolIncident.id.desc())
+                                   .limit(limit)))
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    #: The register's filter behind the bar.
+    args: dict
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    bars: list[Bar]
+
+    @property
+    def max(self) -> int:
+        return max((b.count for b in self.bars), default=0)
+
+
+@dataclass
+class Analysis:
+    year: int
+    incidents: int
+    injured: int
+    ambulance: int
+    with_measures: int
+    charts: list[Chart] = field(default_factory=list)
+
+
+def analyse(school: School, year: int) -> Analysis:
+    """The year's incidents and the people injured in them: by month, by kind, by place, by grade (counts only:
+    no name, no injury).  Two queries."""
+    a, b = _local_range(school, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+    incidents = db.session.execute(
+        sa.select(SchoolIncident.id, SchoolIncident.occurred_dt, SchoolIncident.kind, SchoolIncident.place,
+                  SchoolIncident.has_ambulance, SchoolIncident.measures)
+        .where(SchoolIncident.school_id == school.id, SchoolIncident.occurred_dt >= a,
+               SchoolIncident.occurred_dt < b)).all()
+    hurt = db.session.execute(
+        sa.select(Injury.incident_id, SchoolClass.grade).outerjoin(SchoolClass, SchoolClass.id == Injury.class_id)
+        .join(SchoolIncident, SchoolIncident.id == Injury.incident_id)
+        .where(Injury.school_id == school.id, SchoolIncident.occurred_dt >= a, SchoolIncident.occurred_dt < b)).all()
+    tz = zone(school.timezone)
+    by_incident = {r.id: r for r in incidents}
+    month_hurt: Counter[int] = Counter()
+    place_hurt: Counter[str] = Counter()
+    grades: Counter[int] = Counter()
+    for incident_id, grade in hurt:
+        row = by_incident[incident_id]
+        _aware = row.occurred_dt if row.occurred_dt.tzinfo else row.occurred_dt.replace(tzinfo=dt.UTC)
+        month_hurt[_aware.astimezone(tz).month] += 1
+        place_hurt[row.place] += 1
+        if grade is not None:
+            grades[grade] += 1
+    kinds = Counter(IncidentKind(r.kind) for r in incidents)
+    injury = IncidentKind.INJURY.value
+    charts = [
+        Chart("month", str(_l("People injured by month")),
+              [Bar(str(MONTH_NAMES[m - 1]), month_hurt[m], {"kind": injury, "month": f"{year}-{m:02d}"})
+               for m in range(1, 13)]),
+        Chart("kind", str(_l("Incidents by kind")),
+              [Bar(str(INCIDENT_LABELS[k]), kinds[k], {"year": year, "kind": k.value}) for k in IncidentKind]),
+        Chart("place", str(_l("Where people were injured (most frequent)")),
+              [Bar(p, n, {"year": year, "kind": injury, "place": p}) for p, n in place_hurt.most_common(10)]),
+        Chart("grade", str(_l("People injured by grade")),
+              [Bar(str(_l("Grade %(n)s", n=g)), grades[g], {"year": year, "kind": injury, "grade": g})
+               for g in sorted(grades)]),
+    ]
+    return Analysis(year=year, incidents=len(incidents), injured=len(hurt),
+                    ambulance=sum(1 for r in incidents if r.has_ambulance),
+                    with_measures=sum(1 for r in incidents if (r.measures or "").strip()), charts=charts)

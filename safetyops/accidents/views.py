@@ -4,6 +4,7 @@ director and the nurse read."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -13,6 +14,7 @@ from flask_login import current_user
 
 from ..access import can, get_or_404, requires
 from ..auth.roles import has_perm
+from ..converters import int_arg
 from ..dashboard.cards import Card, provider
 from ..menu import MenuItem, add
 from ..time import local_to_utc, now_utc, school_now
@@ -50,14 +52,40 @@ def _back():
     return url_for("accidents.index"), _("Incidents and injuries")
 
 
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def _filters() -> services.Filters:
+    """The register's filter from the query string (what a chart's bar opens); unreadable values are ignored."""
+    kind = request.args.get("kind", "")
+    month = request.args.get("month", "").strip()
+    return services.Filters(kind=kind if kind in {k.value for k in IncidentKind} else "",
+                            year=int_arg("year", None, lo=2000, hi=2100),
+                            month=month if _MONTH.fullmatch(month) and 2000 <= int(month[:4]) <= 2100 else "",
+                            place=request.args.get("place", "").strip()[:200],
+                            grade=int_arg("grade", None, lo=0, hi=13))
+
+
 @bp.get("/accidents")
 @requires(AccPerm.VIEW)
 def index():
-    kind = request.args.get("kind", "")
+    flt = _filters()
     since = now_utc() - dt.timedelta(days=365)
-    return render_template("accidents/index.html", rows=services.incidents(g.school, kind), kind=kind,
+    return render_template("accidents/index.html", rows=services.filtered(g.school, flt), kind=flt.kind, flt=flt,
+                           narrowed=bool(set(flt.as_args()) - {"kind"}),
                            injuries=services.injury_counts(g.school), by_kind=services.by_kind(g.school, since),
                            INCIDENT_LABELS=INCIDENT_LABELS, IncidentKind=IncidentKind)
+
+
+@bp.get("/accidents/analysis")
+@requires(AccPerm.VIEW)
+def analysis():
+    """Charts of the year: people injured by month, incidents by kind, places and grades of the injured; each
+    bar opens the register filtered (counts only: no name, no injury)."""
+    this_year = school_now(g.school).year
+    year = int_arg("year", this_year, lo=2000, hi=2100)
+    return render_template("accidents/analysis.html", a=services.analyse(g.school, year),
+                           years=list(range(this_year, this_year - 5, -1)))
 
 
 @bp.route("/accidents/new", methods=["GET", "POST"])

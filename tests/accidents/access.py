@@ -11,6 +11,7 @@ MATRIX = {
     "accidents.new": RECORD,
     "accidents.detail": VIEW,
     "accidents.injury_new": HEALTH,
+    "accidents.analysis": VIEW,
 }
 
 
