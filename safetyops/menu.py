@@ -27,6 +27,7 @@ MENU: list[MenuItem] = [
     MenuItem(_l("Staff"), "schools.staff_list", Perm.STAFF_VIEW, 80),
     MenuItem(_l("Zones"), "schools.zones", Perm.ZONES_VIEW, 81),
     MenuItem(_l("Responsible persons"), "schools.appointments", Perm.APPOINTMENTS_VIEW, 82),
+    MenuItem(_l("School calendar"), "schools.calendar", Perm.SCHOOL_MANAGE, 83),
     MenuItem(_l("School settings"), "schools.school_settings", Perm.SCHOOL_MANAGE, 90),
     MenuItem(_l("Audit log"), "audit.events", Perm.AUDIT_VIEW, 95),
 ]

@@ -59,6 +59,10 @@ MATRIX: dict[str, object] = {
     "schools.appointments": ALL,
     "schools.appointment_edit": MANAGERS,
     "schools.school_settings": MANAGERS,
+    "schools.calendar": ALL,
+    "schools.calendar_add": MANAGERS,
+    "schools.calendar_usual_terms": MANAGERS,
+    "schools.calendar_delete": MANAGERS,
     "schools.profile": SIGNED_IN,
     "audit.events": MANAGERS,
 }
@@ -105,12 +109,23 @@ def test_a_route_that_declares_nothing_is_refused(app, client, f):
     assert c.get("/undeclared-route-check").status_code == 403
 
 
+def _calendar_entry(school):
+    from safetyops.schools.models import CalendarEntry, CalendarKind
+
+    entry = CalendarEntry(school_id=school.id, kind=CalendarKind.DAY_OFF, name=f"Day off {school.id}",
+                          first_day=dt.date(2026, 12, 1), last_day=dt.date(2026, 12, 1))
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 def _objects(f, school):
     """Records a URL can name, in `school`."""
     values = {
         "user_id": f.user("teacher", school).id,
         "zone_id": f.zone(school).id,
         "appt_id": f.appointment(school).id,
+        "calendar_entry_id": _calendar_entry(school).id,
         "filename": "css/app.css",
     }
     for module in AREA_ACCESS:

@@ -4,7 +4,9 @@ Nothing here is stored: status is a function of the schedule, the time now and w
 a finished run exists for the period (no cron moves anything from "due" to "overdue").
 
 - a period is one day (daily, school_days), a Monday-Sunday week, a month, a quarter
-  or a calendar year; `school_days` has no period on Saturday and Sunday;
+  or a calendar year; `school_days` has no period on a day that is not a school day: the school's
+  calendar decides (`schools.calendar`: weekends, national holidays, the school's holidays and days
+  off, days between its terms); without a calendar, Saturday and Sunday;
 - the window opens on the first day of the period at `opens_time`, the check is due
   on the due day (the first day for daily checks, a few days in for longer periods)
   at `due_time`, and it is missed when the period ends without a finished run.
@@ -21,6 +23,8 @@ from flask_babel import lazy_gettext as _l
 from ..time import local_to_utc
 from .models import Frequency
 
+#: How far back to look for the school day before (a calendar with none at all).
+MAX_SEARCH_DAYS = 400
 #: Days after the period's first day on which a longer check is due.
 GRACE_DAYS = {
     Frequency.DAILY: 0,
@@ -54,13 +58,15 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def period_start(frequency: str, day: dt.date) -> dt.date | None:
-    """First day of the period that contains `day` (None: no period that day)."""
+def period_start(frequency: str, day: dt.date, calendar=None) -> dt.date | None:
+    """First day of the period that contains `day` (None: no period that day).  `calendar`: the
+    school's (`schools.calendar.SchoolCalendar`), for checks that follow school days."""
     f = Frequency(frequency)
     if f is Frequency.DAILY:
         return day
     if f is Frequency.SCHOOL_DAYS:
-        return day if day.weekday() < 5 else None
+        school_day = calendar.is_school_day(day) if calendar is not None else day.weekday() < 5
+        return day if school_day else None
     if f is Frequency.WEEKLY:
         return day - dt.timedelta(days=day.weekday())
     if f is Frequency.MONTHLY:
@@ -84,13 +90,18 @@ def period_end(frequency: str, start: dt.date) -> dt.date:
     return dt.date(start.year + 1, 1, 1)
 
 
-def previous_start(frequency: str, start: dt.date) -> dt.date:
-    """First day of the period before the one starting on `start`."""
+def previous_start(frequency: str, start: dt.date, calendar=None) -> dt.date:
+    """First day of the period before the one starting on `start` (for school days: the school day
+    before; a calendar with none in MAX_SEARCH_DAYS gives the day before)."""
     day = start - dt.timedelta(days=1)
-    found = period_start(frequency, day)
-    while found is None:  # weekend before a school day
+    found = period_start(frequency, day, calendar)
+    searched = 1
+    while found is None:  # weekend or holidays before a school day
         day -= dt.timedelta(days=1)
-        found = period_start(frequency, day)
+        searched += 1
+        if searched > MAX_SEARCH_DAYS:
+            return day
+        found = period_start(frequency, day, calendar)
     return found
 
 
@@ -131,25 +142,25 @@ def occurrence(schedule, start: dt.date, tz_name: str) -> Occurrence:
     )
 
 
-def current_occurrence(schedule, today: dt.date, tz_name: str) -> Occurrence | None:
+def current_occurrence(schedule, today: dt.date, tz_name: str, calendar=None) -> Occurrence | None:
     """The occurrence of the period containing `today` (school-local), if the schedule runs then."""
-    start = period_start(schedule.frequency, today)
+    start = period_start(schedule.frequency, today, calendar)
     if start is None or period_end(schedule.frequency, start) <= schedule.starts_on:
         return None
     return occurrence(schedule, start, tz_name)
 
 
-def occurrences_between(schedule, first: dt.date, last: dt.date, tz_name: str) -> list[Occurrence]:
+def occurrences_between(schedule, first: dt.date, last: dt.date, tz_name: str, calendar=None) -> list[Occurrence]:
     """Occurrences whose period overlaps [first, last] (school-local days), oldest first."""
     result = []
-    start = period_start(schedule.frequency, last)
+    start = period_start(schedule.frequency, last, calendar)
     if start is None:
-        start = previous_start(schedule.frequency, last)
+        start = previous_start(schedule.frequency, last, calendar)
     while period_end(schedule.frequency, start) > first:
         if period_end(schedule.frequency, start) > schedule.starts_on:
             result.append(occurrence(schedule, start, tz_name))
         if start <= schedule.starts_on:
             break
-        start = previous_start(schedule.frequency, start)
+        start = previous_start(schedule.frequency, start, calendar)
     result.reverse()
     return result

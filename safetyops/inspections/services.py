@@ -23,6 +23,7 @@ from ..errors_service import ServiceError
 from ..extensions import db
 from ..rosters.models import Post, Shift
 from ..rosters.services import on_duty
+from ..schools.calendar import calendar_for
 from ..schools.models import Area, Membership, Zone
 from ..time import now_utc, school_today
 from . import alerts
@@ -38,6 +39,7 @@ from .models import (
     AssigneeKind,
     ChecklistVersion,
     CorrectiveAction,
+    Frequency,
     Result,
     Run,
     RunStatus,
@@ -454,12 +456,24 @@ class _Dues:
         self._schedules = schedules
         self._current: list[Due] | None = None
         self._overdue: dict[int, list[Due]] = {}
+        self._calendar = None
+
+    @property
+    def calendar(self):
+        """The school's calendar (checks that follow school days skip its holidays), read on first use."""
+        if self._calendar is None:
+            self._calendar = calendar_for(self.school)
+        return self._calendar
 
     @property
     def schedules(self) -> list[Schedule]:
         if self._schedules is None:
             self._schedules = active_schedules(self.school)
         return self._schedules
+
+    def _calendar_if(self, schedule):
+        """The calendar, read only when a schedule follows school days (no query for the others)."""
+        return self.calendar if schedule.frequency == Frequency.SCHOOL_DAYS else None
 
     def _with_runs(self, pairs) -> list[Due]:
         runs = _run_refs(self.school, {(s.id, o.start) for s, o in pairs})
@@ -474,14 +488,16 @@ class _Dues:
         if self._current is None:
             tz_name = self.school.timezone
             self._current = self._with_runs(
-                [(s, o) for s in self.schedules if (o := current_occurrence(s, self.today, tz_name)) is not None])
+                [(s, o) for s in self.schedules
+                 if (o := current_occurrence(s, self.today, tz_name, self._calendar_if(s))) is not None])
         return self._current
 
     def overdue(self, lookback_days: int) -> list[Due]:
         if lookback_days not in self._overdue:
             first = self.today - dt.timedelta(days=lookback_days)
             tz_name = self.school.timezone
-            pairs = [(s, o) for s in self.schedules for o in occurrences_between(s, first, self.today, tz_name)]
+            pairs = [(s, o) for s in self.schedules
+                     for o in occurrences_between(s, first, self.today, tz_name, self._calendar_if(s))]
             self._overdue[lookback_days] = [d for d in self._with_runs(pairs)
                                             if d.status in (Status.OVERDUE, Status.MISSED)]
         return self._overdue[lookback_days]
@@ -556,7 +572,8 @@ def start_run(actor, school, schedule: Schedule, *, now: dt.datetime | None = No
     if not schedule.is_active:
         raise ServiceError(_l("This check is paused."))
     today = now.astimezone(_tz(school)).date()
-    occ = current_occurrence(schedule, today, school.timezone)
+    occ = current_occurrence(schedule, today, school.timezone,
+                             calendar_for(school) if schedule.frequency == Frequency.SCHOOL_DAYS else None)
     if occ is None:
         raise ServiceError(_l("This check is not due today."))
     run = db.session.scalar(sa.select(Run).where(Run.schedule_id == schedule.id, Run.period_start == occ.start))

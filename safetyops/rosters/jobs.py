@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..schools.calendar import calendars_for
 from ..schools.models import School
 from ..time import local_to_utc
 from . import services
-from .models import Shift
+from .models import DaysRule, Shift
 
 #: The eve-of-duty reminder goes out from this local time the day before.
 EVE_AT = dt.time(18, 0)
@@ -31,11 +32,18 @@ def eve_reminders(now: dt.datetime) -> int:
         sa.select(Shift).options(selectinload(Shift.post), selectinload(Shift.user))
         .where(Shift.is_published.is_(True), Shift.start_dt > now, Shift.start_dt <= now + dt.timedelta(hours=40))))
     schools = _schools({s.school_id for s in shifts})
+    calendars = calendars_for(schools)
+    masks: dict[int, int] = {}
     queued = 0
     for s in shifts:
         school = schools[s.school_id]
         if local_to_utc(s.day - dt.timedelta(days=1), EVE_AT, school.timezone) > now:
             continue
+        if s.post.days == DaysRule.SCHOOL_DAYS:  # a holiday entered after the roster was published
+            if school.id not in masks:
+                masks[school.id] = services.settings_of(school).school_weekday_mask
+            if not s.post.runs_on(s.day, masks[school.id], calendars[school.id]):
+                continue
         start = services.local(s.start_dt, school)
         params = {"date": start.strftime("%d.%m"), "time": start.strftime("%H:%M"),
                   "post": services._short(s.post.name)}

@@ -110,11 +110,15 @@ class Post(db.Model):
     def roles(self) -> set[str]:
         return {r for r in self.eligible_roles.split(",") if r}
 
-    def runs_on(self, day: dt.date, school_mask: int) -> bool:
+    def runs_on(self, day: dt.date, school_mask: int, calendar=None) -> bool:
+        """Whether the post is staffed on `day`.  `calendar` (the school's `SchoolCalendar`): a post on
+        school days is not staffed on holidays, days off and between terms."""
         if not self.is_active:
             return False
         if self.days == DaysRule.EVERY_DAY:
             return True
+        if self.days == DaysRule.SCHOOL_DAYS and calendar is not None:
+            return calendar.is_school_day(day, school_mask)
         mask = school_mask if self.days == DaysRule.SCHOOL_DAYS else self.weekday_mask
         return bool(mask & (1 << day.weekday()))
 

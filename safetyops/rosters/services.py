@@ -24,6 +24,7 @@ from ..auth.roles import Role, has_perm
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..notifications.outbox import notify, sms_name
+from ..schools.calendar import calendar_for
 from ..schools.models import Membership, School, Zone
 from ..time import local_to_utc, now_utc, school_today, zone
 from . import planner, sms_texts  # noqa: F401 - sms_texts gives the outbox this area's texts
@@ -366,9 +367,10 @@ def generate(actor: User | None, school: School, starts_on: dt.date, ends_on: dt
 
     slots = []
     day = starts_on
+    calendar = calendar_for(school)
     while day <= ends_on:
         for post in posts:
-            if post.runs_on(day, settings.school_weekday_mask) and (post.id, day) not in taken:
+            if post.runs_on(day, settings.school_weekday_mask, calendar) and (post.id, day) not in taken:
                 start, end = shift_window(post, day, school.timezone)
                 slots.append(planner.Slot(post.id, day, start, end, frozenset(post.roles), post.crosses_midnight))
         day += dt.timedelta(days=1)

@@ -9,9 +9,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
 from ..config import LANGUAGES
+from ..converters import DB_DATE
 from ..forms_common import PhoneField, choices
 from ..i18n import LANGUAGE_NAMES
-from .models import AREA_LABELS, ZONE_KIND_LABELS, Area, ZoneKind
+from .models import AREA_LABELS, CALENDAR_KIND_LABELS, ZONE_KIND_LABELS, Area, CalendarKind, ZoneKind
 
 USERNAME_RE = r"^[a-z0-9_.-]{3,64}$"
 LANGUAGE_CHOICES = choices((code, LANGUAGE_NAMES[code]) for code in LANGUAGES)
@@ -65,3 +66,11 @@ class SchoolForm(FlaskForm):
 class ProfileForm(FlaskForm):
     phone = PhoneField(_l("Mobile phone"), validators=[Optional()], render_kw={"type": "tel", "inputmode": "tel"})
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class CalendarEntryForm(FlaskForm):
+    kind = SelectField(_l("What these days are"),
+                       choices=choices((k.value, CALENDAR_KIND_LABELS[k]) for k in CalendarKind))
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    first_day = DateField(_l("First day"), validators=[DataRequired(), DB_DATE])
+    last_day = DateField(_l("Last day (empty: one day)"), validators=[Optional(), DB_DATE])

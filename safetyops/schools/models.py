@@ -191,3 +191,43 @@ class Appointment(db.Model):
 
     def in_force(self, day: dt.date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class CalendarKind(StrEnum):
+    TERM = "term"
+    HOLIDAY = "holiday"
+    DAY_OFF = "day_off"
+    SHORT_DAY = "short_day"
+    SCHOOL_DAY = "school_day"
+
+
+CALENDAR_KIND_LABELS = {
+    CalendarKind.TERM: _l("Term"),
+    CalendarKind.HOLIDAY: _l("School holidays"),
+    CalendarKind.DAY_OFF: _l("Day off at the school"),
+    CalendarKind.SHORT_DAY: _l("Shortened day"),
+    CalendarKind.SCHOOL_DAY: _l("School day (instead of a holiday)"),
+}
+
+
+class CalendarEntry(db.Model):
+    """A line of the school's calendar: a term, school holidays, a day off of the school's own, a shortened
+    day, or a school day on a national holiday or a weekend (the national holidays themselves come from
+    the `holidays` library, not from this table)."""
+
+    __tablename__ = "school_calendar"
+    __table_args__ = (sa.CheckConstraint("last_day >= first_day", name="days_ordered"),)
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: What the days are.
+    kind: Mapped[CalendarKind] = enum_column(CalendarKind)
+    #: Its name as the school writes it ("1-чейрек", "Кышкы каникул").
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: First day (school-local).
+    first_day: Mapped[dt.date]
+    #: Last day, included.
+    last_day: Mapped[dt.date]
+    #: When it was recorded.
+    created_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)

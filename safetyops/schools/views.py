@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import get_or_404, requires, scoped, signed_in
 from ..auth.roles import ROLE_LABELS, Perm
 from ..auth.services import new_one_time_password
+from ..converters import int_arg
 from ..extensions import db
 from ..forms_common import choices
+from ..time import school_today
 from ..uow import audit_read, personal_data, release, step
+from . import calendar as school_calendar
 from . import services
 from .authority import grantable_roles, may_manage_account
-from .forms import AppointmentForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
-from .models import AREA_LABELS, ZONE_KIND_LABELS, Appointment, Zone
+from .forms import AppointmentForm, CalendarEntryForm, ProfileForm, SchoolForm, StaffForm, ZoneForm
+from .models import AREA_LABELS, CALENDAR_KIND_LABELS, ZONE_KIND_LABELS, Appointment, CalendarEntry, Zone
 
 bp = Blueprint("schools", __name__)
 
@@ -178,6 +184,74 @@ def appointment_edit(appt_id):
             flash(_("Saved."), "success")
             return redirect(url_for("schools.appointments"))
     return render_template("schools/appointment_form.html", form=form, appt=appt)
+
+
+# --- the school calendar ------------------------------------------------------------------------
+
+
+def _calendar_year() -> tuple[int, dt.date]:
+    """The school year asked for (`?year=2026`: from 1 September 2026), else the current one."""
+    current = school_calendar.school_year_start(school_today(g.school)).year
+    year = int_arg("year", current, lo=current - 5, hi=current + 5)
+    return year, dt.date(year, 9, 1)
+
+
+def _calendar_page(form, year, start, status=200):
+    entries = school_calendar.entries_of(g.school, start)
+    lang = str(get_locale() or g.school.default_locale)[:2]
+    national = [(d, name) for y in (start.year, start.year + 1)
+                for d, name in school_calendar.national_holidays(g.school.country, y, lang)
+                if start <= d <= start.replace(year=start.year + 1, month=8, day=31)]
+    cal = school_calendar.calendar_for(g.school)
+    worked = {d for d, _n in national if cal.is_school_day(d, 0b1111111)}
+    return render_template("schools/calendar.html", form=form, entries=entries, national=national, worked=worked,
+                           year=year, start=start, KIND_LABELS=CALENDAR_KIND_LABELS,
+                           has_terms=bool(cal.terms(start))), status
+
+
+@bp.get("/calendar")
+@requires(Perm.HOME)
+def calendar():
+    year, start = _calendar_year()
+    return _calendar_page(CalendarEntryForm(formdata=None), year, start)
+
+
+@bp.post("/calendar")
+@requires(Perm.SCHOOL_MANAGE)
+def calendar_add():
+    year, start = _calendar_year()
+    form = CalendarEntryForm()
+    if form.validate_on_submit():
+        with step(form) as done:
+            school_calendar.add_entry(current_user, g.school, kind=form.kind.data, name=form.name.data,
+                                      first_day=form.first_day.data, last_day=form.last_day.data)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("schools.calendar", year=year))
+    return _calendar_page(form, year, start, 422)
+
+
+@bp.post("/calendar/usual-terms")
+@requires(Perm.SCHOOL_MANAGE)
+def calendar_usual_terms():
+    year, start = _calendar_year()
+    with step() as done:
+        school_calendar.add_usual_terms(current_user, g.school, start)
+    if done:
+        flash(_("The usual terms are written in; correct their dates to this year's order."), "success")
+    return redirect(url_for("schools.calendar", year=year))
+
+
+@bp.post("/calendar/<int:calendar_entry_id>/delete")
+@requires(Perm.SCHOOL_MANAGE)
+def calendar_delete(calendar_entry_id):
+    entry = get_or_404(CalendarEntry, calendar_entry_id)
+    year = school_calendar.school_year_start(entry.first_day).year
+    with step() as done:
+        school_calendar.delete_entry(current_user, g.school, entry)
+    if done:
+        flash(_("Deleted."), "success")
+    return redirect(url_for("schools.calendar", year=year))
 
 
 # --- the school itself and the profile -------------------------------------------------------
