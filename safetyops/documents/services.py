@@ -239,6 +239,19 @@ def order_for_appointment(school, appointment: Appointment) -> Document | None:
         Document.number == appointment.order_number, Document.approved_on == appointment.order_date).limit(1))
 
 
+def orders_for_appointments(school, appointments) -> dict[int, Document]:
+    """{appointment id: the order in the register that made it} (same number and date), in one query."""
+    appointments = [a for a in appointments if a.order_number and a.order_date]
+    if not appointments:
+        return {}
+    found = {(d.number, d.approved_on): d for d in db.session.scalars(
+        sa.select(Document).where(Document.school_id == school.id, Document.kind == DocKind.ORDER,
+                                  Document.number.in_({a.order_number for a in appointments}))
+        .order_by(Document.id.desc()))}
+    return {a.id: found[(a.order_number, a.order_date)] for a in appointments
+            if (a.order_number, a.order_date) in found}
+
+
 def due_documents(school, today: dt.date, *, kinds=None, user=None) -> dict[str, list[Document]]:
     """In force and due, by what is due: {"review_due": […], "expired": […]}; only of `kinds`
     (default: every kind) and, with `user`, only those that person keeps."""

@@ -73,6 +73,15 @@ def _staff_choices(blank=None):
     return choices(([(0, blank)] if blank else []) + pairs)
 
 
+@bp.app_template_global("appointment_orders")
+def _appointment_orders(appointments) -> dict:
+    """For the responsible persons' and the civil-defence staff's pages (schools, drills): each appointment's
+    order in the register, {appointment id: Document}; empty for a role that may not read orders."""
+    if getattr(g, "school", None) is None or not may_read(g.role, DocKind.ORDER) or not can(DocPerm.VIEW):
+        return {}
+    return services.orders_for_appointments(g.school, appointments)
+
+
 # --------------------------------------------------------------------------- home page cards
 
 
