@@ -11,13 +11,13 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..pdf import FontMissing, add_fonts
-from .services import PERIOD_LABELS, SafetyReport
+from .services import SafetyReport, period_label
 
 __all__ = ["FontMissing", "report_pdf", "report_xlsx", "title_of"]
 
 
 def title_of(report: SafetyReport) -> str:
-    return _("Safety report: %(period)s, school year %(year)s–%(next)s", period=PERIOD_LABELS[report.period],
+    return _("Safety report: %(period)s, school year %(year)s–%(next)s", period=period_label(report.period),
              year=_year(report), next=_year(report) + 1)
 
 
@@ -32,7 +32,8 @@ def _period_line(report: SafetyReport) -> str:
     return line
 
 
-def report_pdf(report: SafetyReport, director_name: str, today) -> bytes:
+def report_pdf(report: SafetyReport, director_name: str, today, approver: str | None = None) -> bytes:
+    """`approver`: who approves it (default: the school's director; the district's report: its office)."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
@@ -47,7 +48,7 @@ def report_pdf(report: SafetyReport, director_name: str, today) -> bytes:
     # approval block, top right
     pdf.set_font("body", size=10)
     x = pdf.w - pdf.r_margin - 75
-    for line in (_("APPROVED"), _("Director of the school"), "____________ " + director_name,
+    for line in (_("APPROVED"), approver or _("Director of the school"), "____________ " + director_name,
                  "«____» ______________ 20___"):
         pdf.set_x(x)
         pdf.multi_cell(75, 5.5, line, new_x="LMARGIN", new_y="NEXT")
@@ -88,7 +89,9 @@ def report_pdf(report: SafetyReport, director_name: str, today) -> bytes:
     pdf.set_font("body", size=10)
     pdf.multi_cell(0, 5.5, report.problems or "—", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    for line in (_("Director: ____________________ %(name)s", name=director_name),
+    signer = (_("Head of the district education office: ____________________ %(name)s", name=director_name)
+              if approver else _("Director: ____________________ %(name)s", name=director_name))
+    for line in (signer,
                  _("Responsible for safety: ____________________"),
                  _("Date: %(date)s", date=format_date(today, "long"))):
         pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
@@ -96,7 +99,8 @@ def report_pdf(report: SafetyReport, director_name: str, today) -> bytes:
 
 
 def _widths(n: int) -> tuple:
-    return {2: (140, 37), 4: (14, 113, 30, 20), 5: (30, 62, 30, 25, 30)}.get(n, tuple([177 / n] * n))
+    return {2: (140, 37), 4: (14, 113, 30, 20), 5: (30, 62, 30, 25, 30),
+            7: (47, 22, 18, 25, 25, 20, 20)}.get(n, tuple([177 / n] * n))
 
 
 def report_xlsx(report: SafetyReport) -> bytes:

@@ -28,6 +28,7 @@ from ..inspections.models import (
     SEVERITY_LABELS,
     SEVERITY_RANK,
     CorrectiveAction,
+    Frequency,
     Run,
     RunStatus,
     Schedule,
@@ -37,6 +38,7 @@ from ..inspections.models import (
 from ..inspections.periods import occurrences_between
 from ..inspections.services import _deficiency_texts, current_versions
 from ..roadsafety.models import EVENT_LABELS, EventKind, RoadEvent, SquadMember
+from ..schools.calendar import calendar_for, calendars_for, school_year_start
 from ..schools.models import Membership, School
 from ..time import now_utc, zone
 from ..wellbeing.models import CaseStatus
@@ -89,8 +91,6 @@ _SORT_VALUE = {
 DEFAULT_SORT = "-critical"
 
 
-def school_year_start(day: dt.date) -> dt.date:
-    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
 
 
 def district_ids(user) -> list[int]:
@@ -177,10 +177,12 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
         .where(Run.school_id.in_(in_district), Run.status == RunStatus.DONE,
                Run.period_start >= first - dt.timedelta(days=92)))}
     tz_of = {s.id: s.timezone for s in schools}
+    calendars = calendars_for(rows) if any(s.frequency == Frequency.SCHOOL_DAYS for s in schedules) else {}
     due: dict[int, int] = {}
     on_time: dict[int, int] = {}
     for s in schedules:
-        for o in occurrences_between(s, first, today, tz_of[s.school_id]):
+        for o in occurrences_between(s, first, today, tz_of[s.school_id],
+                                     calendars.get(s.school_id) if s.frequency == Frequency.SCHOOL_DAYS else None):
             if o.due_dt > now or o.due_day < first:
                 continue
             due[s.school_id] = due.get(s.school_id, 0) + 1
@@ -236,18 +238,55 @@ PERIOD_LABELS = {
 }
 
 
-def period_dates(period: str, today: dt.date) -> tuple[str, dt.date, dt.date]:
-    """(key, first day, last day) of a period of the current school year; unknown keys give the term
-    of `today` (the year, in the summer)."""
+def month_keys(today: dt.date) -> list[str]:
+    """The months of the current school year up to `today`'s, as period keys ("m2026-11")."""
     year = school_year_start(today)
+    keys: list[str] = []
+    month = year
+    while month <= today and len(keys) < 12:
+        keys.append(f"m{month:%Y-%m}")
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return keys
+
+
+def _month(period: str, today: dt.date) -> dt.date | None:
+    """The first day of a month key of the current school year ("m2026-11"), else None."""
+    if not (period.startswith("m") and len(period) == 8):
+        return None
+    try:
+        first = dt.date(int(period[1:5]), int(period[6:8]), 1)
+    except ValueError:
+        return None
+    year = school_year_start(today)
+    return first if year <= first <= dt.date(year.year + 1, 8, 1) else None
+
+
+def period_label(period: str):
+    """The period's name: "2nd term", "School year", or the month ("November 2026")."""
+    if period in PERIOD_LABELS:
+        return PERIOD_LABELS[period]
+    return format_date(dt.date(int(period[1:5]), int(period[6:8]), 1), "LLLL yyyy").capitalize()
+
+
+def period_dates(period: str, today: dt.date, terms=None) -> tuple[str, dt.date, dt.date]:
+    """(key, first day, last day) of a period of the current school year: a term, the year, or a month
+    ("m2026-11").  `terms`: the school calendar's terms of this year [(first, last)], which replace the
+    default dates of t1..t4 in their order.  Unknown keys give the term of `today` (the year, in the
+    summer)."""
+    year = school_year_start(today)
+    month = _month(period, today)
+    if month is not None:
+        nxt = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        return period, month, nxt - dt.timedelta(days=1)
+    dates = {}
+    for n, (key, ((m1, d1), (m2, d2))) in enumerate(TERMS.items()):
+        y = year.year if m1 >= 9 else year.year + 1
+        dates[key] = terms[n] if terms and n < len(terms) else (dt.date(y, m1, d1), dt.date(y, m2, d2))
     if period not in PERIOD_LABELS:
-        period = next((k for k, ((m1, d1), (m2, d2)) in TERMS.items()
-                       if (m1, d1) <= (today.month, today.day) <= (m2, d2)), "year")
+        period = next((k for k, (first, last) in dates.items() if first <= today <= last), "year")
     if period == "year":
         return period, year, dt.date(year.year + 1, 8, 31)
-    (m1, d1), (m2, d2) = TERMS[period]
-    y = year.year if m1 >= 9 else year.year + 1
-    return period, dt.date(y, m1, d1), dt.date(y, m2, d2)
+    return period, *dates[period]
 
 
 @dataclass
@@ -282,10 +321,17 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def safety_report(school, period: str, today: dt.date, now: dt.datetime | None = None,
-                  lang: str = "ru") -> SafetyReport:
-    """The school's safety figures for a term or the school year, section by section."""
+                  lang: str = "ru", dates: tuple | None = None) -> SafetyReport:
+    """The school's safety figures for a term, a month or the school year, section by section.  The
+    terms are the school calendar's when it has them; `dates` (key, first, last) fixes the period (the
+    district's report gives every school the same)."""
     now = now or now_utc()
-    period, first, last = period_dates(period, today)
+    calendar = calendar_for(school)
+    if dates is None:
+        terms = [(t.first_day, t.last_day) for t in calendar.terms(school_year_start(today))]
+        period, first, last = period_dates(period, today, terms)
+    else:
+        period, first, last = dates
     to = min(last, today)
     tz = zone(school.timezone)
     start_dt, end_dt = _utc(first, tz), _utc(to + dt.timedelta(days=1), tz)
@@ -304,7 +350,8 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
              {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
              for n in range((to - first).days + 1)}
     for s in schedules:
-        for o in occurrences_between(s, first, to, school.timezone):
+        for o in occurrences_between(s, first, to, school.timezone,
+                                     calendar if s.frequency == Frequency.SCHOOL_DAYS else None):
             if o.due_day < first or o.due_dt > now:
                 continue
             due += 1

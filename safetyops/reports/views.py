@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..access import requires
+from ..access import can, requires
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.roles import Role, grant
@@ -23,7 +23,7 @@ from ..menu import MenuItem
 from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import now_utc, school_today
-from . import pdf, services
+from . import district_report, pdf, services
 
 DISTRICT_COMPARE = "reports.district"
 SAFETY_REPORT = "reports.safety"
@@ -83,10 +83,20 @@ def _director_name() -> str:
     return name or ""
 
 
+def _district_scope() -> bool:
+    """The inspector asked for the whole district (`scope=district`); anyone else gets their school."""
+    return request.values.get("scope") == "district" and can(DISTRICT_COMPARE)
+
+
 def _report(lang: str, with_text: bool):
     today = school_today(g.school)
-    report = services.safety_report(g.school, request.values.get("period", ""), today, now_utc(), lang)
-    report.sections = services.build_sections(report, lang)
+    if _district_scope():
+        report = district_report.district_report(services.district_ids(current_user), request.values.get("period", ""),
+                                                 today, now_utc(), lang)
+        report.sections = district_report.district_sections(report, lang)
+    else:
+        report = services.safety_report(g.school, request.values.get("period", ""), today, now_utc(), lang)
+        report.sections = services.build_sections(report, lang)
     typed = request.form.get("problems") if with_text else None
     report.problems = typed.strip()[:5000] if typed and typed.strip() else services.prefill_problems(report, lang)
     return report, today
@@ -96,13 +106,16 @@ def _report(lang: str, with_text: bool):
 @requires(SAFETY_REPORT)
 def safety():
     lang = _report_lang()
+    scope = "district" if _district_scope() else "school"
     with force_locale(lang):
-        report, _today = _report(lang, with_text=False)
+        report, today = _report(lang, with_text=False)
         title = pdf.title_of(report)
         sections = [(s.title, [(str(k), v) for k, v in s.lines],
                      ([str(h) for h in s.table[0]], s.table[1]) if s.table else None) for s in report.sections]
+        months = [(key, services.period_label(key)) for key in services.month_keys(today)]
     return render_template("reports/safety.html", report=report, title=title, sections=sections, lang=lang,
-                           periods=services.PERIOD_LABELS, languages=LANGUAGE_NAMES)
+                           periods=services.PERIOD_LABELS, months=months, languages=LANGUAGE_NAMES, scope=scope,
+                           may_district=can(DISTRICT_COMPARE))
 
 
 @bp.post("/safety.pdf")
@@ -120,12 +133,18 @@ def safety_xlsx():
 def _safety_file(fmt: str):
     """The report as a file, with the director's text from the form (else the pre-filled one)."""
     lang = _report_lang()
+    district = _district_scope()
     with force_locale(lang):
         report, today = _report(lang, with_text=True)
         if fmt == "xlsx":
             data, mimetype = pdf.report_xlsx(report), XLSX_MIME
+        elif district:
+            data, mimetype = pdf.report_pdf(report, "", today, approver=_("Head of the district education office")), \
+                "application/pdf"
         else:
             data, mimetype = pdf.report_pdf(report, _director_name(), today), "application/pdf"
-    record(current_user, g.school, "report.safety", detail=f"{report.period} {fmt} {lang}")
+    scope = "district" if district else "school"
+    record(current_user, g.school, "report.safety", detail=f"{report.period} {fmt} {lang} {scope}")
+    name = "district-safety-report" if district else "safety-report"
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=f"safety-report-{report.period}-{report.first.isoformat()}.{fmt}")
+                     download_name=f"{name}-{report.period}-{report.first.isoformat()}.{fmt}")
