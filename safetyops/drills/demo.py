@@ -20,10 +20,13 @@ from .models import (
     DrillFinding,
     DrillKind,
     DrillTarget,
+    Guardian,
     PlannedDrill,
     SchoolClass,
+    Student,
     TrainingRecord,
 )
+from .reunion import name_key
 from .services import school_year_start
 
 POINTS = [("Стадион (түндүк) / Стадион (север)", "Футбол талаасы, дарбазанын жанында"),
@@ -35,6 +38,20 @@ CLASSES = [
     ("8А", 8, 24, "teacher4", 1), ("9Б", 9, 23, "teacher5", 1), ("10А", 10, 22, "teacher6", 1),
     ("11А", 11, 21, None, 1), ("11Б", 11, 20, None, 1),
 ]
+#: Class lists for reunification: class -> (student, [(guardian, relation, phone, language)]).
+STUDENTS = {
+    "5А": [("Жумабаев Нурбек", [("Жумабаева Айгүл", "апасы / мать", "+996555100201", "ky"),
+                                ("Жумабаев Талант", "атасы / отец", "+996555100202", "ky")]),
+           ("Иванова Мария", [("Иванова Ольга", "мать", "+996555100203", "ru")]),
+           ("Токтогулов Эмир", [("Токтогулова Динара", "апасы / мать", "+996555100204", "ky")]),
+           ("Сапарова Айпери", [("Сапаров Бакыт", "атасы / отец", "+996555100205", "ky")]),
+           ("Ким Александр", [])],
+    "6Б": [("Абдыраева Элина", [("Абдыраев Марат", "атасы / отец", "+996555100206", "ky")]),
+           ("Петров Даниил", [("Петрова Анна", "мать", "+996555100207", "ru")]),
+           ("Осмонов Актан", [("Осмонова Гүлнара", "чоң апасы / бабушка", "+996555100208", "ky")])],
+    "7В": [("Мамытова Асель", [("Мамытов Эрлан", "атасы / отец", "+996555100209", "kk")]),
+           ("Юсупов Тимур", [("Юсупова Лейла", "мать", "+996555100210", "ru")])],
+}
 #: (month, day, kind, announced)
 PLAN = [(9, 15, DrillKind.FIRE, True), (10, 20, DrillKind.EARTHQUAKE, True), (11, 25, DrillKind.LOCKDOWN, False),
         (12, 10, DrillKind.FIRE, False), (2, 12, DrillKind.EARTHQUAKE, True), (3, 5, DrillKind.CHEMICAL, True),
@@ -101,6 +118,21 @@ def drills_demo(demo: Demo) -> None:
             db.session.add(DrillFinding(school_id=school.id, drill_id=drill.id, severity="major",
                                         text="Чыгыш тепкичте парталар / Парты на восточной лестнице",
                                         created_by_id=director.id))
+
+    # Class lists with guardians (each with the date and number of their written consent) for reunification.
+    consent_on = year - dt.timedelta(days=2)
+    by_name = {c.name: c for c in classes}
+    for class_name, pupils in STUDENTS.items():
+        for n, (pupil, guardians) in enumerate(pupils):
+            student = Student(school_id=school.id, class_id=by_name[class_name].id, full_name=pupil,
+                              name_key=name_key(pupil), created_dt=created)
+            db.session.add(student)
+            db.session.flush()
+            for full_name, relation, phone, locale in guardians:
+                db.session.add(Guardian(school_id=school.id, student_id=student.id, full_name=full_name,
+                                        relation=relation, phone=phone, locale=locale, consent_on=consent_on,
+                                        consent_ref=f"№ {class_name}-{n + 1}, папка 4"))
+    db.session.flush()
 
     # Training: most staff trained, some certificates expire within a month, one expired.
     people = ["director", "deputy", "safety_officer", "teacher", "teacher2", "teacher3", "teacher4", "teacher5",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,7 +16,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..converters import DB_DATE, optional_db_int
-from ..forms_common import choices
+from ..forms_common import PhoneField, choices
 from .models import (
     ALARM_KIND_LABELS,
     ALARM_KINDS,
@@ -161,3 +162,52 @@ class CdForm(FlaskForm):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+# --- reunification -------------------------------------------------------------------------------------------
+
+LANGUAGE_CHOICES = choices([("ky", "Кыргызча"), ("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")])
+
+
+class StudentForm(FlaskForm):
+    full_name = StringField(_l("Student's name"), validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "off"})
+    is_active = BooleanField(_l("On the class list"), default=True)
+
+
+class GuardianForm(FlaskForm):
+    region = "KG"  # set by the view from the school's country (PhoneField reads it)
+    full_name = StringField(_l("Guardian's name"), validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "off"})
+    relation = StringField(_l("Relation to the child"), validators=[Optional(), Length(max=60)],
+                           render_kw={"placeholder": _l("mother, grandfather…")})
+    phone = PhoneField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    locale = SelectField(_l("Language of the SMS"), choices=LANGUAGE_CHOICES)
+    consent_on = DateField(_l("Date of the written consent"), validators=[DataRequired(), DB_DATE])
+    consent_ref = StringField(_l("Consent paper (number, file)"), validators=[DataRequired(), Length(max=120)])
+
+
+class DeleteForm(FlaskForm):
+    pass
+
+
+class StudentImportForm(FlaskForm):
+    file = FileField(_l("CSV or Excel file"), render_kw={"accept": ".csv,.xlsx"})
+
+
+class HandoverForm(FlaskForm):
+    client_id = HiddenField(validators=[DataRequired(), Length(max=40)])
+    guardian_id = RadioField(_l("Who takes the child"), coerce=optional_db_int, validate_choice=False)
+    adult_name = StringField(_l("Another adult: name"), validators=[Optional(), Length(max=200)],
+                             render_kw={"autocomplete": "off"})
+    relation = StringField(_l("Relation to the child"), validators=[Optional(), Length(max=60)],
+                           render_kw={"autocomplete": "off"})
+    doc_last4 = StringField(_l("Last 4 characters of their document"), validators=[Optional(), Length(max=10)],
+                            render_kw={"autocomplete": "off", "maxlength": 4, "autocapitalize": "characters"})
+
+
+class ReunionSmsForm(FlaskForm):
+    class_id = SelectField(_l("Class"), coerce=int)
+    # the length is the service's check (its message says why: one SMS)
+    place = StringField(_l("Pick-up place (in the SMS)"), validators=[DataRequired(), Length(max=200)],
+                        render_kw={"maxlength": 20, "placeholder": _l("Gate 2")})

@@ -420,5 +420,112 @@ class CdMember(db.Model):
     appointment: Mapped[Appointment] = relationship()  # noqa: F821
 
 
+
+# --- reunification after an evacuation (issue 15) ---------------------------------------------------------
+
+
+class Student(db.Model):
+    """A child on a class list: whom the school hands over to a known adult after an evacuation."""
+
+    __tablename__ = "drill_students"
+    __table_args__ = (sa.UniqueConstraint("class_id", "full_name"),)
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: The class the child is in.
+    class_id: Mapped[int] = mapped_column(sa.ForeignKey("school_classes.id", ondelete="CASCADE"), index=True)
+    #: Name as the school writes it ("—" once anonymised).
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    #: The name folded across Cyrillic and Latin spellings, for the search at the gate.
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Still on the list; a child who left stays until the retention sweep anonymises them.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: When the child was taken off the list (retention counts from here).
+    left_dt: Mapped[dt.datetime | None]
+    #: When the retention sweep wiped the name (and deleted the guardians).
+    anonymised_dt: Mapped[dt.datetime | None]
+    #: When it was recorded.
+    created_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    school_class: Mapped[SchoolClass] = relationship()
+    guardians: Mapped[list[Guardian]] = relationship(back_populates="student", order_by="Guardian.id",
+                                                     cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Guardian(db.Model):
+    """A parent or other adult who may take the child: kept only with their written consent (the paper's
+    date and reference are required, so a guardian without consent cannot be stored)."""
+
+    __tablename__ = "drill_guardians"
+    __table_args__ = (
+        sa.UniqueConstraint("student_id", "phone"),
+        sa.CheckConstraint("consent_ref <> ''", name="needs_consent"),
+    )
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: The child.
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("drill_students.id", ondelete="CASCADE"), index=True)
+    #: The guardian's name.
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    #: Relation to the child ("mother", "grandfather").
+    relation: Mapped[str] = mapped_column(sa.String(60), default="")
+    #: Mobile phone, E.164.
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    #: The language of the guardian's SMS (ky, ru, kk, en).
+    locale: Mapped[str] = mapped_column(sa.String(5), default="ky")
+    #: Date of the written consent to keep these data.
+    consent_on: Mapped[dt.date]
+    #: Which paper: number, date, file where it is kept.
+    consent_ref: Mapped[str] = mapped_column(sa.String(120))
+    #: When it was recorded.
+    created_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    student: Mapped[Student] = relationship(back_populates="guardians")
+
+
+class Handover(db.Model):
+    """A child handed over to an adult after an evacuation: once per child and emergency (or drill)."""
+
+    __tablename__ = "drill_handovers"
+    __table_args__ = (
+        sa.UniqueConstraint("drill_id", "student_id"),
+        sa.CheckConstraint("length(doc_last4) <= 4", name="doc_last4_short"),
+        sa.CheckConstraint("anonymised_dt IS NOT NULL OR taken_by_name <> ''", name="taken_by_named"),
+    )
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: The emergency or drill.
+    drill_id: Mapped[int] = mapped_column(sa.ForeignKey("drills.id", ondelete="CASCADE"), index=True)
+    #: The child.
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("drill_students.id", ondelete="CASCADE"), index=True)
+    #: The listed guardian who took the child (None: another adult, or the guardian was deleted since).
+    guardian_id: Mapped[int | None] = mapped_column(sa.ForeignKey("drill_guardians.id", ondelete="SET NULL"))
+    #: A guardian on the list took the child (else another adult, with the end of their document).
+    is_guardian: Mapped[bool] = mapped_column(default=False)
+    #: Who took the child, as at the hand-over ("—" once anonymised).
+    taken_by_name: Mapped[str] = mapped_column(sa.String(200))
+    #: Their relation to the child.
+    relation: Mapped[str] = mapped_column(sa.String(60), default="")
+    #: Another adult: only the last four characters of their document, never the whole number.
+    doc_last4: Mapped[str | None] = mapped_column(sa.String(4))
+    #: The member of staff who handed the child over.
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: When.
+    handed_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    #: Made by the phone's form: a retried submit is stored once.
+    client_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: When the retention sweep wiped who took the child.
+    anonymised_dt: Mapped[dt.datetime | None]
+
+    student: Mapped[Student] = relationship()
+    guardian: Mapped[Guardian | None] = relationship()
+    staff: Mapped[User | None] = relationship()  # noqa: F821
+
+
 from ..auth.models import User  # noqa: E402,F401  (relationship targets)
 from ..schools.models import Appointment, School, Zone  # noqa: E402,F401

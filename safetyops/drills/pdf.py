@@ -17,7 +17,7 @@ def mmss(seconds: int | None) -> str:
     return _("%(m)s min %(s)s s", m=seconds // 60, s=seconds % 60)
 
 
-def drill_pdf(drill, summary: dict, school) -> bytes:
+def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
@@ -75,6 +75,20 @@ def drill_pdf(drill, summary: dict, school) -> bytes:
     if summary["unreported"]:
         pdf.ln(2)
         line(_("Did not report: %(names)s", names=", ".join(c.name for c in summary["unreported"])))
+    if reunion is not None:  # who took which child stays out of the PDF: counts and times only
+        pdf.ln(3)
+        pdf.set_font("body", size=13)
+        line(_("Reunification"))
+        pdf.set_font("body", size=10)
+        line(_("First hand-over: %(t)s after the all clear", t=mmss(reunion["first"])))
+        line(_("Last hand-over: %(t)s after the all clear", t=mmss(reunion["last"])))
+        line(_("Handed over: %(n)s", n=reunion["handed"]))
+        line(_("Still with the school now: %(n)s", n=reunion["still"]) if reunion["is_open"]
+             else _("Still with the school at the end: %(n)s", n=reunion["still"]))
+        with pdf.table(col_widths=(25, 30, 35, 35, 45), text_align="LEFT", headings_style=headings) as table:
+            table.row([_("Class"), _("Handed over"), _("First"), _("Last"), _("Still with the school")])
+            for c in reunion["classes"]:
+                table.row([c["klass"].name, str(c["handed"]), mmss(c["first"]), mmss(c["last"]), str(c["still"])])
     for heading, text in ((_("Participants"), drill.participants), (_("Observers' notes"), drill.observers_notes)):
         if text:
             pdf.ln(3)

@@ -14,6 +14,7 @@ class DrillPerm(StrEnum):
     BOARD = "drills.board"  # the live board (teachers: only while on the duty-admin post)
     REPORT = "drills.report"  # "My class" roll-call (teachers: only their own classes)
     ALARM = "drills.alarm"  # raise the alarm (every member of staff, the gate phone too)
+    REUNIFY = "drills.reunify"  # hand children over to known adults after the all clear (gate phone, teachers)
     TRAINING_VIEW = "training.view"
     TRAINING_MANAGE = "training.manage"
     CD_VIEW = "civil_defence.view"
@@ -29,6 +30,7 @@ grant({
     DrillPerm.BOARD: LEADERS | {Role.TEACHER},
     DrillPerm.REPORT: LEADERS | {Role.TEACHER},
     DrillPerm.ALARM: set(Role) - {Role.INSPECTOR},  # the district inspector is not on site
+    DrillPerm.REUNIFY: LEADERS | {Role.TEACHER, Role.GUARD},
     DrillPerm.TRAINING_VIEW: LEADERS,
     DrillPerm.TRAINING_MANAGE: LEADERS,
     DrillPerm.CD_VIEW: set(Role),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,21 +21,27 @@ from ..offline import made_at, pages_provider
 from ..schools.services import staff_query
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
-from . import charts, pdf, services
+from . import charts, pdf, reunion, services, student_import
 from .forms import (
     AlarmForm,
     AllClearForm,
     CancelAlarmForm,
     CdForm,
     ClassForm,
+    DeleteForm,
     EmergencyForm,
     FindingForm,
+    GuardianForm,
+    HandoverForm,
     NumbersForm,
     PlanForm,
     PointForm,
     ReportForm,
+    ReunionSmsForm,
     ReviewForm,
     StartForm,
+    StudentForm,
+    StudentImportForm,
     TargetsForm,
     TrainingForm,
 )
@@ -50,8 +56,10 @@ from .models import (
     CdMember,
     ClassReport,
     Drill,
+    Guardian,
     PlannedDrill,
     SchoolClass,
+    Student,
     TrainingRecord,
     Zone,
 )
@@ -134,6 +142,12 @@ def _drill_cards(user, school, role, today):
                               tone="warning" if due[0].target_date < today else "", count=len(due),
                               lines=[f"{format_date(p.target_date, 'medium')} · {DRILL_KIND_LABELS[p.kind]}"
                                      for p in due[:3]]))
+    if has_perm(role, DrillPerm.REUNIFY) and live is None:
+        after = reunion.open_drill(school)
+        if after is not None:
+            cards.append(Card(title=_("Reunification: hand children over"), urgency=90, tone="warning",
+                              url=url_for("drills.reunion_screen", drill_id=after.id),
+                              lines=[_("Search a child and record the adult who takes them.")]))
     mine = services.my_expiring(user, school, today)
     if mine:
         cards.append(Card(title=_("Your safety training expires"), urgency=40, tone="warning",
@@ -243,12 +257,25 @@ def _board_html(state, confirm_form=None) -> str:
     return render_template("drills/_board.html", s=state, **_ctx(confirm_form=confirm_form))
 
 
+def _board_state(drill) -> dict:
+    """The board's data; after the all clear, also how many children of each class are still with the school."""
+    state = services.board(drill)
+    state["reunion"] = None
+    if not drill.is_live and reunion.applies(drill):
+        counts = reunion.class_counts(drill)
+        if any(c["listed"] or c["handed"] for c in counts):
+            state["reunion"] = counts
+            state["reunion_open"] = reunion.is_open(drill)
+            state["version"] += f".r{sum(c['handed'] for c in counts)}"
+    return state
+
+
 @bp.get("/drills/<int:drill_id>/board")
 @requires(DrillPerm.BOARD)
 def board(drill_id):
     _require(_may_board())
     drill = get_or_404(Drill, drill_id)
-    state = services.board(drill)
+    state = _board_state(drill)
     return render_template("drills/board.html", **_ctx(drill=drill, s=state, form=AllClearForm(),
                                                        poll_ms=POLL_MS))
 
@@ -258,7 +285,7 @@ def board(drill_id):
 def board_json(drill_id):
     _require(_may_board())
     drill = get_or_404(Drill, drill_id)
-    state = services.board(drill)
+    state = _board_state(drill)
     etag = f'"{state["version"]}"'
     if request.headers.get("If-None-Match") == etag:
         resp = Response(status=304)
@@ -281,7 +308,7 @@ def all_clear(drill_id):
         with step(flash_category=None) as done:
             services.all_clear(current_user, g.school, drill, confirmed=form.confirmed.data == "1")
         if isinstance(done.error, services.NeedsConfirmation):
-            state = services.board(drill)
+            state = _board_state(drill)
             return render_template("drills/board.html", **_ctx(drill=drill, s=state, form=form, poll_ms=POLL_MS,
                                                                confirm=done.error.message)), 409
         if done:
@@ -317,7 +344,8 @@ def my_class():
     reports = {}
     if live is not None:
         reports = {r.class_id: r for r in services.reports_of(live)}
-    return render_template("drills/my_class.html", **_ctx(live=live, mine=mine, reports=reports))
+    after = reunion.open_drill(g.school) if live is None and can(DrillPerm.REUNIFY) else None
+    return render_template("drills/my_class.html", **_ctx(live=live, mine=mine, reports=reports, after=after))
 
 
 @bp.route("/drills/<int:drill_id>/classes/<int:drill_class_id>", methods=["GET", "POST"])
@@ -367,7 +395,8 @@ def _detail(drill, review_form=None, finding_form=None, status=200):
     review_form = review_form or ReviewForm(obj=drill)
     finding_form = finding_form or FindingForm(formdata=None)
     return render_template("drills/detail.html", **_ctx(drill=drill, sm=summary, review_form=review_form,
-                                                        finding_form=finding_form)), status
+                                                        finding_form=finding_form,
+                                                        reunion=reunion.summary(drill))), status
 
 
 @bp.get("/drills/<int:drill_id>")
@@ -412,7 +441,7 @@ def finding(drill_id):
 def report_pdf(drill_id):
     drill = get_or_404(Drill, drill_id)
     try:
-        data = pdf.drill_pdf(drill, services.summary(drill), g.school)
+        data = pdf.drill_pdf(drill, services.summary(drill), g.school, reunion.summary(drill))
     except pdf.FontMissing as err:
         return render_template("errors/error.html", code=503, title=_("PDF unavailable"),
                                text=_("The PDF font is not installed on the server: %(detail)s", detail=str(err))), 503
@@ -427,7 +456,8 @@ def report_pdf(drill_id):
 @bp.get("/drills/classes")
 @requires(DrillPerm.VIEW)
 def classes():
-    return render_template("drills/classes.html", **_ctx(classes=services.classes(g.school, active_only=False)))
+    return render_template("drills/classes.html", **_ctx(classes=services.classes(g.school, active_only=False),
+                                                         listed=reunion.list_counts(g.school)))
 
 
 def _staff_choices(blank=None):
@@ -608,7 +638,8 @@ def _emergency_numbers_global() -> list[tuple[str, str]]:
 
 def _alarm_ctx(**kw) -> dict:
     live = services.live_emergency(g.school)
-    return _ctx(live=live, numbers=services.emergency_numbers(g.school), ALARM_KINDS=ALARM_KINDS,
+    after = reunion.open_drill(g.school) if live is None and can(DrillPerm.REUNIFY) else None
+    return _ctx(live=live, numbers=services.emergency_numbers(g.school), ALARM_KINDS=ALARM_KINDS, after=after,
                 ALARM_LABELS=ALARM_KIND_LABELS,
                 may_cancel=live is not None and services.may_cancel(current_user, g.role, live),
                 cancel_form=kw.pop("cancel_form", None) or CancelAlarmForm(formdata=None),
@@ -682,3 +713,182 @@ def numbers():
             flash(_("Saved."), "success")
             return redirect(url_for("drills.numbers"))
     return render_template("drills/numbers.html", **_ctx(form=form, numbers=services.emergency_numbers(g.school)))
+
+
+# --- reunification: class lists, the hand-over, SMS to guardians (issue 15) --------------------------------
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@bp.get("/drills/classes/<int:drill_class_id>/students")
+@requires(DrillPerm.MANAGE)
+@personal_data("students.read_list")
+def class_list(drill_class_id):
+    klass = get_or_404(SchoolClass, drill_class_id)
+    audit_read(klass)
+    return render_template("drills/class_list.html", **_ctx(klass=klass,
+                                                            students=reunion.students_of(klass, active_only=False),
+                                                            delete_form=DeleteForm(formdata=None)))
+
+
+@bp.route("/drills/classes/<int:drill_class_id>/students/new", methods=["GET", "POST"],
+          defaults={"drill_student_id": None})
+@bp.route("/drills/students/<int:drill_student_id>", methods=["GET", "POST"], defaults={"drill_class_id": None})
+@requires(DrillPerm.MANAGE)
+@personal_data("student.read")
+def student_edit(drill_class_id, drill_student_id):
+    student = get_or_404(Student, drill_student_id) if drill_student_id else None
+    klass = student.school_class if student is not None else get_or_404(SchoolClass, drill_class_id)
+    form = StudentForm(obj=student)
+    if form.validate_on_submit():
+        with step(form) as done:
+            services_student = reunion.save_student(current_user, g.school, student, klass=klass,
+                                                    full_name=form.full_name.data, is_active=form.is_active.data)
+        if done:
+            flash(_("Saved."), "success")
+            if student is None:  # next: the guardians of the new child
+                return redirect(url_for("drills.guardian_edit", drill_student_id=services_student.id))
+            return redirect(url_for("drills.class_list", drill_class_id=klass.id))
+    if student is not None:
+        audit_read(student)
+    return render_template("drills/student_form.html", **_ctx(form=form, klass=klass, student=student,
+                                                              delete_form=DeleteForm(formdata=None)))
+
+
+@bp.route("/drills/students/<int:drill_student_id>/guardians/new", methods=["GET", "POST"],
+          defaults={"drill_guardian_id": None})
+@bp.route("/drills/guardians/<int:drill_guardian_id>", methods=["GET", "POST"], defaults={"drill_student_id": None})
+@requires(DrillPerm.MANAGE)
+@personal_data("guardian.read")
+def guardian_edit(drill_student_id, drill_guardian_id):
+    guardian = get_or_404(Guardian, drill_guardian_id) if drill_guardian_id else None
+    student = guardian.student if guardian is not None else get_or_404(Student, drill_student_id)
+    form = GuardianForm(obj=guardian)
+    form.region = g.school.country or "KG"
+    if request.method == "GET" and guardian is None:
+        form.locale.data = g.school.default_locale
+    if form.validate_on_submit():
+        with step(form) as done:
+            reunion.save_guardian(current_user, g.school, student, guardian, full_name=form.full_name.data,
+                                  relation=form.relation.data or "", phone=form.phone.e164 or form.phone.data,
+                                  locale=form.locale.data, consent_on=form.consent_on.data,
+                                  consent_ref=form.consent_ref.data or "", today=_today())
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("drills.class_list", drill_class_id=student.class_id))
+    audit_read(guardian or student)
+    return render_template("drills/guardian_form.html", **_ctx(form=form, student=student, guardian=guardian))
+
+
+@bp.post("/drills/guardians/<int:drill_guardian_id>/delete")
+@requires(DrillPerm.MANAGE)
+def guardian_delete(drill_guardian_id):
+    guardian = get_or_404(Guardian, drill_guardian_id)
+    class_id = guardian.student.class_id
+    if DeleteForm().validate_on_submit():
+        reunion.delete_guardian(current_user, g.school, guardian)
+        flash(_("The guardian was removed from the list."), "success")
+    else:
+        flash(_("The form expired. Try again."), "error")
+    return redirect(url_for("drills.class_list", drill_class_id=class_id))
+
+
+@bp.route("/drills/students/import", methods=["GET", "POST"])
+@requires(DrillPerm.MANAGE)
+def students_import():
+    form = StudentImportForm()
+    problems, result = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        if upload is None or not getattr(upload, "filename", ""):
+            form.file.errors = [_("Choose a file.")]
+        else:
+            data = upload.read(MAX_UPLOAD + 1)
+            try:
+                if len(data) > MAX_UPLOAD:
+                    too_big = student_import.Problem(0, "", _l("The file is larger than 5 MB."))
+                    raise student_import.ImportFailed([too_big])
+                students, guardians, checked = student_import.import_file(current_user, g.school, upload.filename,
+                                                                          data, _today())
+            except student_import.ImportFailed as err:  # raised before anything is written
+                problems = err.problems
+            else:
+                result = {"students": students, "guardians": guardians, "unchanged": checked.unchanged}
+    return render_template("drills/students_import.html", **_ctx(form=form, problems=problems, result=result))
+
+
+def _reunion_drill(drill_id) -> Drill:
+    drill = get_or_404(Drill, drill_id)
+    if not reunion.applies(drill):
+        abort(404)
+    return drill
+
+
+@bp.get("/drills/<int:drill_id>/reunion")
+@requires(DrillPerm.REUNIFY)
+@personal_data("reunion.search")
+def reunion_screen(drill_id):
+    """The gate phone's and the teachers' screen: search a child, see who is still with the school."""
+    drill = _reunion_drill(drill_id)
+    q = (request.args.get("q") or "").strip()[:100]
+    found = reunion.search(g.school, drill, q) if q else []
+    if q:
+        audit_read(drill, detail=f"found={len(found)}")  # never the name searched
+    return render_template("drills/reunion.html", **_ctx(drill=drill, q=q, found=found,
+                                                         counts=reunion.class_counts(drill),
+                                                         is_open=reunion.is_open(drill)))
+
+
+@bp.route("/drills/<int:drill_id>/reunion/<int:drill_student_id>", methods=["GET", "POST"])
+@requires(DrillPerm.REUNIFY)
+@personal_data("reunion.read_student")
+def handover(drill_id, drill_student_id):
+    drill = _reunion_drill(drill_id)
+    student = get_or_404(Student, drill_student_id)
+    form = HandoverForm()
+    form.guardian_id.choices = choices(
+        [(gd.id, f"{gd.full_name}" + (f" ({gd.relation})" if gd.relation else "")) for gd in student.guardians]
+        + [("", _("Another adult"))])
+    if request.method == "GET":
+        form.client_id.data = reunion.new_client_id()
+    done_row = reunion.handover_of(drill, student)
+    status = 200
+    if form.validate_on_submit():
+        with step(form) as done:
+            row, stored = reunion.hand_over(current_user, g.school, drill, student, client_id=form.client_id.data,
+                                            guardian_id=form.guardian_id.data, adult_name=form.adult_name.data or "",
+                                            doc_last4=form.doc_last4.data or "", relation=form.relation.data or "")
+        if done:
+            flash(_("%(name)s handed over to %(adult)s.", name=student.full_name, adult=row.taken_by_name) if stored
+                  else _("This hand-over was already recorded."), "success")
+            return redirect(url_for("drills.reunion_screen", drill_id=drill.id))
+        # Handed over before (another phone, another person): the page shows by whom and when, a read to audit.
+        status = 200 if isinstance(done.error, reunion.AlreadyHandedOver) else 422
+        done_row = reunion.handover_of(drill, student)
+    elif request.method == "POST":
+        status = 422
+    audit_read(student)
+    return render_template("drills/handover.html", **_ctx(drill=drill, student=student, form=form, done=done_row,
+                                                          is_open=reunion.is_open(drill))), status
+
+
+@bp.route("/drills/<int:drill_id>/reunion/sms", methods=["GET", "POST"])
+@requires(DrillPerm.BOARD)
+def reunion_sms(drill_id):
+    _require(_may_board())
+    drill = _reunion_drill(drill_id)
+    form = ReunionSmsForm()
+    counts = reunion.class_counts(drill)
+    form.class_id.choices = choices([(c["klass"].id, c["klass"].name) for c in counts])
+    if form.validate_on_submit():
+        klass = get_or_404(SchoolClass, form.class_id.data)
+        with step(form) as done:
+            n = reunion.sms_guardians(current_user, g.school, drill, klass, place=form.place.data)
+        if done:
+            flash(ngettext("%(num)s SMS queued to the guardians of %(name)s.",
+                           "%(num)s SMS queued to the guardians of %(name)s.", n, name=klass.name) if n
+                  else _("No SMS queued: the guardians of %(name)s already got it, or none is listed.",
+                         name=klass.name), "success")
+            return redirect(url_for("drills.reunion_screen", drill_id=drill.id))
+    return render_template("drills/reunion_sms.html", **_ctx(drill=drill, form=form, counts=counts)), (
+        422 if request.method == "POST" else 200)

@@ -15,6 +15,8 @@
   var clockBase = 0;
   var clockAt = 0;
   var live = true;
+  // after the all clear, reunification keeps the board following the hand-overs (the clock stays stopped)
+  var follow = board.getAttribute("data-follow") === "1";
   var timer = null;
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -64,7 +66,7 @@
         lastOk = Date.now();
         delay = base;
         say(board.getAttribute("data-updated-label") ? board.getAttribute("data-updated-label") + " " + timeNow() : timeNow(), false);
-        if (live) { schedule(); }
+        if (live || follow) { schedule(); }
       })
       .catch(function () {
         window.clearTimeout(guard);
@@ -77,6 +79,6 @@
 
   readClock();
   window.setInterval(tick, 1000);
-  document.addEventListener("visibilitychange", function () { if (!document.hidden && live) { delay = base; schedule(); } });
-  if (live) { schedule(); }
+  document.addEventListener("visibilitychange", function () { if (!document.hidden && (live || follow)) { delay = base; schedule(); } });
+  if (live || follow) { schedule(); }
 })();

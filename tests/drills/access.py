@@ -41,11 +41,29 @@ MATRIX = {
     # objects()' drill is a drill, not a real emergency: nobody calls it off, but everyone reaches the form.
     "drills.alarm_cancel": ALL - {Role.INSPECTOR},
     "drills.numbers": LEADERS,
+    # Reunification (issue 15): the class lists with guardians are the leaders'; the hand-over screen is the
+    # gate phone's (guard) and the teachers' too; the SMS to a class's guardians is the board's people.
+    "drills.class_list": LEADERS,
+    "drills.student_edit": LEADERS,
+    "drills.guardian_edit": LEADERS,
+    "drills.guardian_delete": LEADERS,
+    "drills.students_import": LEADERS,
+    "drills.reunion_screen": LEADERS | {Role.TEACHER, Role.GUARD},
+    "drills.handover": LEADERS | {Role.TEACHER, Role.GUARD},
+    "drills.reunion_sms": LEADERS,
 }
 
 
 def objects(f, school) -> dict:
-    from safetyops.drills.models import AssemblyPoint, CdFunction, CdMember, PlannedDrill, TrainingRecord
+    from safetyops.drills.models import (
+        AssemblyPoint,
+        CdFunction,
+        CdMember,
+        Guardian,
+        PlannedDrill,
+        Student,
+        TrainingRecord,
+    )
     from safetyops.extensions import db
     from safetyops.schools.models import Area
 
@@ -59,9 +77,16 @@ def objects(f, school) -> dict:
     appt = f.appointment(school, homeroom, area=Area.CIVIL_DEFENCE)
     member = CdMember(school_id=school.id, appointment_id=appt.id, function=CdFunction.EVACUATION)
     db.session.add(member)
+    student = Student(school_id=school.id, class_id=klass.id, full_name=f"Pupil {school.id}", name_key="pupil")
+    db.session.add(student)
+    db.session.flush()
+    guardian = Guardian(school_id=school.id, student_id=student.id, full_name="Guardian", phone="+996555000111",
+                        consent_on=dt.date(2026, 9, 1), consent_ref="No. 1")
+    db.session.add(guardian)
     db.session.flush()
     return {"drill_id": drill.id, "drill_class_id": klass.id, "drill_plan_id": plan.id,
-            "assembly_point_id": point.id, "training_id": rec.id, "cd_member_id": member.id}
+            "assembly_point_id": point.id, "training_id": rec.id, "cd_member_id": member.id,
+            "drill_student_id": student.id, "drill_guardian_id": guardian.id}
 
 
 EXPECT: dict[str, int] = {"drills.alarm_raise": 404}

@@ -1,0 +1,570 @@
+"""Reunification after an evacuation (issue 15): class lists with guardians kept under written consent,
+the hand-over of each child to a known adult, the SMS to a class's guardians, the times for the
+after-action report, and the retention sweep.  Plain functions: the actor and the school are arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..auth.models import User
+from ..config import LANGUAGES
+from ..errors_service import ServiceError
+from ..extensions import db
+from ..gate.names import name_key, tokens
+from ..gate.services import clean_last4
+from ..notifications import outbox
+from ..phones import normalize_phone
+from ..schools.models import School
+from ..time import now_utc, zone
+from .models import ClassReport, Drill, Guardian, Handover, SchoolClass, Student
+from .services import expected_classes
+
+#: Hand-overs are recorded from the all clear for this long.
+REUNION_HOURS = 24
+#: Who took which child is wiped this many days after the hand-over (the gate log's default).
+HANDOVER_RETENTION_DAYS = 90
+#: A child taken off the list (or whose class was retired) loses name and guardians after this many days.
+LIST_RETENTION_DAYS = 30
+ANONYMISED = "—"
+#: Longest class name and pick-up place in the guardians' SMS (one UCS-2 segment in every language).
+SMS_CLASS_CHARS = 6
+SMS_PLACE_CHARS = 20
+
+SMS_TEXTS = {
+    # Never the child's name: the class and where to come, nothing else.
+    "drills.reunion": _l("Class %(klass)s is at the assembly point. Pick-up: %(place)s"),
+}
+
+
+def register_sms_texts() -> None:
+    for kind, text in SMS_TEXTS.items():
+        outbox.register_text(kind, text, {"klass": "Ж" * SMS_CLASS_CHARS, "place": "Ж" * SMS_PLACE_CHARS})
+
+
+register_sms_texts()
+
+
+# --- class lists ---------------------------------------------------------------------------------------
+
+
+def students_of(klass: SchoolClass, active_only: bool = True) -> list[Student]:
+    q = sa.select(Student).where(Student.class_id == klass.id, Student.anonymised_dt.is_(None))
+    if active_only:
+        q = q.where(Student.is_active.is_(True))
+    return list(db.session.scalars(q.order_by(Student.is_active.desc(), Student.full_name)))
+
+
+def list_counts(school: School) -> dict[int, int]:
+    """{class id: active students on its list}."""
+    return dict(
+        db.session.execute(
+            sa.select(Student.class_id, sa.func.count())
+            .where(Student.school_id == school.id, Student.is_active.is_(True))
+            .group_by(Student.class_id)
+        ).all()
+    )
+
+
+def _clean_name(value: str, field: str) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise ServiceError(_l("Type the name."), field)
+    if len(name) > 200:
+        raise ServiceError(_l("The name is too long."), field)
+    return name
+
+
+def save_student(
+    actor: User | None,
+    school: School,
+    student: Student | None,
+    *,
+    klass: SchoolClass,
+    full_name: str,
+    is_active: bool = True,
+    now: dt.datetime | None = None,
+) -> Student:
+    now = now or now_utc()
+    if klass.school_id != school.id:
+        raise ServiceError(_l("Choose a class of this school."), "class_id")
+    full_name = _clean_name(full_name, "full_name")
+    clash = db.session.scalar(
+        sa.select(Student.id).where(
+            Student.class_id == klass.id, Student.full_name == full_name, Student.id != (student.id if student else -1)
+        )
+    )
+    if clash is not None:
+        raise ServiceError(_l("This class already has a student with this name."), "full_name")
+    creating = student is None
+    if creating:
+        student = Student(school_id=school.id)
+        db.session.add(student)
+    student.class_id, student.full_name, student.name_key = klass.id, full_name, name_key(full_name)
+    if student.is_active and not is_active:
+        student.left_dt = now
+    elif is_active:
+        student.left_dt = None
+    student.is_active = is_active
+    db.session.flush()
+    record(actor, school, "student.create" if creating else "student.update", student)
+    return student
+
+
+def clean_guardian(
+    school: School,
+    *,
+    full_name: str,
+    relation: str,
+    phone: str,
+    locale: str,
+    consent_on: dt.date | None,
+    consent_ref: str,
+    today: dt.date,
+) -> dict:
+    """The guardian's fields, checked (ServiceError names the field)."""
+    values: dict[str, object] = {
+        "full_name": _clean_name(full_name, "full_name"),
+        "relation": " ".join((relation or "").split())[:60],
+    }
+    e164 = normalize_phone((phone or "").strip(), school.country) if (phone or "").strip() else None
+    if not e164:
+        raise ServiceError(_l("This is not a valid phone number. Example: 0555 123 456 or +996 555 123 456."), "phone")
+    values["phone"] = e164
+    values["locale"] = locale if locale in LANGUAGES else school.default_locale
+    if consent_on is None or not (consent_ref or "").strip():
+        raise ServiceError(
+            _l("Without the guardian's written consent (date and paper) the guardian is not kept."),
+            "consent_ref" if consent_on else "consent_on",
+        )
+    if consent_on > today:
+        raise ServiceError(_l("The consent's date is in the future."), "consent_on")
+    values["consent_on"], values["consent_ref"] = consent_on, consent_ref.strip()[:120]
+    return values
+
+
+def save_guardian(
+    actor: User | None,
+    school: School,
+    student: Student,
+    guardian: Guardian | None,
+    *,
+    full_name: str,
+    relation: str,
+    phone: str,
+    locale: str,
+    consent_on: dt.date | None,
+    consent_ref: str,
+    today: dt.date,
+) -> Guardian:
+    if student.school_id != school.id:
+        raise ServiceError(_l("This student belongs to another school."))
+    values = clean_guardian(
+        school,
+        full_name=full_name,
+        relation=relation,
+        phone=phone,
+        locale=locale,
+        consent_on=consent_on,
+        consent_ref=consent_ref,
+        today=today,
+    )
+    clash = db.session.scalar(
+        sa.select(Guardian.id).where(
+            Guardian.student_id == student.id,
+            Guardian.phone == values["phone"],
+            Guardian.id != (guardian.id if guardian else -1),
+        )
+    )
+    if clash is not None:
+        raise ServiceError(_l("This child already has a guardian with this phone."), "phone")
+    creating = guardian is None
+    if creating:
+        guardian = Guardian(school_id=school.id, student_id=student.id)
+        db.session.add(guardian)
+    for key, value in values.items():
+        setattr(guardian, key, value)
+    db.session.flush()
+    record(
+        actor, school, "guardian.create" if creating else "guardian.update", guardian, detail=f"student={student.id}"
+    )
+    return guardian
+
+
+def delete_guardian(actor: User | None, school: School, guardian: Guardian) -> None:
+    """Consent withdrawn, or the guardian no longer takes the child: the row goes (hand-overs keep the name)."""
+    record(actor, school, "guardian.delete", guardian, detail=f"student={guardian.student_id}")
+    db.session.delete(guardian)
+    db.session.flush()
+
+
+# --- the hand-over ---------------------------------------------------------------------------------------
+
+
+def applies(drill: Drill) -> bool:
+    """Reunification follows an evacuation (drill or real) and any real emergency, never a false alarm."""
+    return drill.cancelled_dt is None and (drill.is_real or not drill.is_shelter)
+
+
+def is_open(drill: Drill, now: dt.datetime | None = None) -> bool:
+    """Hand-overs are recorded after the all clear, for REUNION_HOURS."""
+    now = now or now_utc()
+    return applies(drill) and drill.ended_dt is not None and now <= drill.ended_dt + dt.timedelta(hours=REUNION_HOURS)
+
+
+def open_drill(school: School, now: dt.datetime | None = None) -> Drill | None:
+    """The latest drill or emergency whose reunification is open (the all clear within REUNION_HOURS)."""
+    now = now or now_utc()
+    recent = db.session.scalars(
+        sa.select(Drill)
+        .where(
+            Drill.school_id == school.id,
+            Drill.ended_dt.is_not(None),
+            Drill.ended_dt >= now - dt.timedelta(hours=REUNION_HOURS),
+            Drill.cancelled_dt.is_(None),
+        )
+        .order_by(Drill.ended_dt.desc())
+        .limit(5)
+    )
+    return next((d for d in recent if is_open(d, now)), None)
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+def handovers_of(drill: Drill) -> list[Handover]:
+    return list(
+        db.session.scalars(
+            sa.select(Handover).where(Handover.drill_id == drill.id).order_by(Handover.handed_dt, Handover.id)
+        )
+    )
+
+
+def class_counts(drill: Drill) -> list[dict]:
+    """Per class: on the list, at school (the roll-call's "present", else the list), handed over, still with
+    the school.  Children absent that day were never at school, so they are not "still with the school"."""
+    classes = expected_classes(drill)
+    listed = dict(
+        db.session.execute(
+            sa.select(Student.class_id, sa.func.count())
+            .where(Student.school_id == drill.school_id, Student.is_active.is_(True))
+            .group_by(Student.class_id)
+        ).all()
+    )
+    present = dict(
+        db.session.execute(
+            sa.select(ClassReport.class_id, ClassReport.present).where(ClassReport.drill_id == drill.id)
+        ).all()
+    )
+    handed = dict(
+        db.session.execute(
+            sa.select(Student.class_id, sa.func.count())
+            .join(Handover, Handover.student_id == Student.id)
+            .where(Handover.drill_id == drill.id)
+            .group_by(Student.class_id)
+        ).all()
+    )
+    rows = []
+    for klass in classes:
+        at_school = present.get(klass.id, listed.get(klass.id, 0))
+        done = handed.get(klass.id, 0)
+        rows.append(
+            {
+                "klass": klass,
+                "listed": listed.get(klass.id, 0),
+                "at_school": at_school,
+                "handed": done,
+                "still": max(at_school - done, 0),
+            }
+        )
+    return rows
+
+
+def search(school: School, drill: Drill, query: str, limit: int = 30) -> list[tuple[Student, Handover | None]]:
+    """Children whose name has every word of `query` at the start of one of its words, in Cyrillic or Latin
+    ("Жума" finds "Жумабаев", "Jumabaev" and "Dzhumabaev"); with their hand-over in this drill, if any."""
+    words = tokens(query)
+    if not words:
+        return []
+    longest = max(words, key=len)
+    rows = db.session.scalars(
+        sa.select(Student)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(
+            Student.school_id == school.id,
+            Student.is_active.is_(True),
+            Student.anonymised_dt.is_(None),
+            Student.name_key.contains(longest, autoescape=True),
+        )
+        .order_by(SchoolClass.grade, SchoolClass.name, Student.full_name)
+    ).all()
+    found = [s for s in rows if all(any(k.startswith(w) for k in s.name_key.split()) for w in words)][:limit]
+    done = (
+        {
+            h.student_id: h
+            for h in db.session.scalars(
+                sa.select(Handover).where(Handover.drill_id == drill.id, Handover.student_id.in_([s.id for s in found]))
+            )
+        }
+        if found
+        else {}
+    )
+    return [(s, done.get(s.id)) for s in found]
+
+
+def handover_of(drill: Drill, student: Student) -> Handover | None:
+    return db.session.scalar(
+        sa.select(Handover).where(Handover.drill_id == drill.id, Handover.student_id == student.id)
+    )
+
+
+class AlreadyHandedOver(ServiceError):
+    """The child was handed over before (by another phone, or another person)."""
+
+    def __init__(self, school: School, handover: Handover):
+        at = _aware(handover.handed_dt).astimezone(zone(school.timezone)).strftime("%H:%M")
+        super().__init__(
+            _l("Already handed over: %(name)s took this child at %(time)s.", name=handover.taken_by_name, time=at)
+        )
+        self.handover = handover
+
+
+def hand_over(
+    actor: User | None,
+    school: School,
+    drill: Drill,
+    student: Student,
+    *,
+    client_id: str,
+    guardian_id: int | None = None,
+    adult_name: str = "",
+    doc_last4: str = "",
+    relation: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Handover, bool]:
+    """Record who took the child.  Returns (hand-over, stored now).  The same `client_id` again (a retried
+    submit) returns the stored row; another hand-over of the same child raises AlreadyHandedOver."""
+    now = now or now_utc()
+    client_id = (client_id or "").strip()[:40]
+    if drill.school_id != school.id or student.school_id != school.id:
+        raise ServiceError(_l("This student belongs to another school."))
+    if not client_id:
+        raise ServiceError(_l("The form expired. Try again."))
+    same = db.session.scalar(sa.select(Handover).where(Handover.client_id == client_id))
+    if same is not None:
+        if same.drill_id == drill.id and same.student_id == student.id:
+            return same, False
+        raise ServiceError(_l("The form expired. Try again."))
+    if not is_open(drill, now):
+        raise ServiceError(_l("Reunification is open from the all clear for %(n)s hours.", n=REUNION_HOURS))
+    earlier = handover_of(drill, student)
+    if earlier is not None:
+        raise AlreadyHandedOver(school, earlier)
+    row = Handover(
+        school_id=school.id,
+        drill_id=drill.id,
+        student_id=student.id,
+        staff_id=getattr(actor, "id", None),
+        handed_dt=now,
+        client_id=client_id,
+    )
+    if guardian_id:
+        guardian = db.session.scalar(
+            sa.select(Guardian).where(Guardian.id == guardian_id, Guardian.student_id == student.id)
+        )
+        if guardian is None:
+            raise ServiceError(_l("Choose one of this child's guardians."), "guardian_id")
+        row.is_guardian, row.guardian_id = True, guardian.id
+        row.taken_by_name, row.relation = guardian.full_name, guardian.relation
+    else:
+        name = " ".join((adult_name or "").split())
+        if not name:
+            raise ServiceError(
+                _l("Choose a guardian, or type the name of the adult who takes the child."), "adult_name"
+            )
+        last4 = clean_last4(doc_last4)
+        if not last4:
+            raise ServiceError(_l("Type the last 4 characters of the adult's document."), "doc_last4")
+        row.taken_by_name, row.doc_last4 = name[:200], last4
+        row.relation = " ".join((relation or "").split())[:60]
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # two phones at the same moment: the same submit, or the same child
+        same = db.session.scalar(sa.select(Handover).where(Handover.client_id == client_id))
+        if same is not None:
+            return same, False
+        earlier = handover_of(drill, student)
+        if earlier is not None:
+            raise AlreadyHandedOver(school, earlier) from None
+        raise
+    record(
+        actor,
+        school,
+        "reunion.handover",
+        row,
+        detail=f"drill={drill.id},student={student.id},guardian={row.guardian_id or ''}",
+    )
+    return row, True
+
+
+# --- SMS to a class's guardians --------------------------------------------------------------------------
+
+
+def guardians_of_class(klass: SchoolClass) -> list[Guardian]:
+    return list(
+        db.session.scalars(
+            sa.select(Guardian)
+            .join(Student, Student.id == Guardian.student_id)
+            .where(Student.class_id == klass.id, Student.is_active.is_(True))
+            .order_by(Guardian.id)
+        )
+    )
+
+
+def sms_guardians(actor: User | None, school: School, drill: Drill, klass: SchoolClass, *, place: str) -> int:
+    """Queue one SMS per guardian's phone of the class, in the guardian's language, through the outbox (not
+    urgent: it counts against the school's SMS budget).  The class and the place only, never a child's name.
+    Sending again for the same drill and class queues nothing.  Returns the number queued now."""
+    if drill.school_id != school.id or klass.school_id != school.id:
+        raise ServiceError(_l("This drill or class belongs to another school."))
+    if not applies(drill) or drill.ended_dt is None:
+        raise ServiceError(_l("SMS to guardians go after the all clear."))
+    place = " ".join((place or "").split())
+    if not place:
+        raise ServiceError(_l("Say where the guardians pick the children up."), "place")
+    if len(place) > SMS_PLACE_CHARS:
+        raise ServiceError(_l("At most %(n)s characters (the SMS must fit one message).", n=SMS_PLACE_CHARS), "place")
+    queued = 0
+    seen: set[str] = set()
+    params = {"klass": klass.name[:SMS_CLASS_CHARS], "place": place}
+    for guardian in guardians_of_class(klass):
+        if guardian.phone in seen:  # two children of one family in the class: one SMS
+            continue
+        seen.add(guardian.phone)
+        locale = guardian.locale if guardian.locale in LANGUAGES else school.default_locale
+        body = outbox.render("drills.reunion", params, locale)
+        row = outbox.queue_raw(
+            school,
+            SimpleNamespace(id=None, locale=locale),
+            guardian.phone,
+            body,
+            kind="drills.reunion",
+            key=f"{drill.id}:{klass.id}:{guardian.phone}",
+            urgent=False,
+        )
+        queued += row is not None
+    record(actor, school, "reunion.sms", klass, detail=f"drill={drill.id},queued={queued}")
+    return queued
+
+
+# --- after-action ------------------------------------------------------------------------------------------
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:  # SQLite aggregates bypass the column type
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def summary(drill: Drill, now: dt.datetime | None = None) -> dict | None:
+    """Reunification times for the after-action report: first and last hand-over (seconds after the all clear),
+    per class, and how many were still with the school at the end (or now, while it is open)."""
+    if not applies(drill) or drill.ended_dt is None:
+        return None
+    rows = handovers_of(drill)
+    counts = class_counts(drill)
+    if not rows and not any(c["listed"] for c in counts):
+        return None
+    per_class: dict[int | None, list[dt.datetime]] = {}
+    student_class = (
+        dict(
+            db.session.execute(
+                sa.select(Student.id, Student.class_id).where(Student.id.in_([h.student_id for h in rows]))
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    for h in rows:
+        per_class.setdefault(student_class.get(h.student_id), []).append(_aware(h.handed_dt))
+
+    def after(at):
+        return int((at - drill.ended_dt).total_seconds()) if at is not None else None
+
+    classes = []
+    for c in counts:
+        times = per_class.get(c["klass"].id, [])
+        classes.append(
+            {**c, "first": after(min(times)) if times else None, "last": after(max(times)) if times else None}
+        )
+    first = min((_aware(h.handed_dt) for h in rows), default=None)
+    last = max((_aware(h.handed_dt) for h in rows), default=None)
+    return {
+        "first": after(first),
+        "last": after(last),
+        "handed": len(rows),
+        "classes": classes,
+        "still": sum(c["still"] for c in counts),
+        "is_open": is_open(drill, now),
+    }
+
+
+# --- retention -----------------------------------------------------------------------------------------------
+
+
+def purge_expired(school: School, now: dt.datetime) -> int:
+    """Wipe who took which child HANDOVER_RETENTION_DAYS after the hand-over, and the names and guardians of
+    children off the list (or in a retired class) for LIST_RETENTION_DAYS.  Idempotent.  Returns rows changed."""
+    cutoff = now - dt.timedelta(days=HANDOVER_RETENTION_DAYS)
+    old = list(
+        db.session.scalars(
+            sa.select(Handover.id).where(
+                Handover.school_id == school.id, Handover.handed_dt < cutoff, Handover.anonymised_dt.is_(None)
+            )
+        )
+    )
+    if old:
+        db.session.execute(
+            sa.update(Handover)
+            .where(Handover.id.in_(old))
+            .values(taken_by_name=ANONYMISED, relation="", doc_last4=None, guardian_id=None, anonymised_dt=now)
+        )
+    list_cutoff = now - dt.timedelta(days=LIST_RETENTION_DAYS)
+    # a retired class's children leave the list from the sweep that sees it first
+    retired = sa.select(SchoolClass.id).where(SchoolClass.school_id == school.id, SchoolClass.is_active.is_(False))
+    db.session.execute(
+        sa.update(Student)
+        .where(Student.school_id == school.id, Student.is_active.is_(True), Student.class_id.in_(retired))
+        .values(is_active=False, left_dt=now)
+    )
+    gone = list(
+        db.session.scalars(
+            sa.select(Student.id).where(
+                Student.school_id == school.id,
+                Student.is_active.is_(False),
+                Student.left_dt < list_cutoff,
+                Student.anonymised_dt.is_(None),
+            )
+        )
+    )
+    if gone:
+        db.session.execute(sa.delete(Guardian).where(Guardian.student_id.in_(gone)))
+        db.session.execute(
+            sa.update(Student)
+            .where(Student.id.in_(gone))
+            .values(
+                full_name=sa.literal(ANONYMISED + " ") + sa.cast(Student.id, sa.String), name_key="", anonymised_dt=now
+            )
+        )
+    if old or gone:
+        record(None, school, "reunion.retention", detail=f"handovers={len(old)},students={len(gone)}")
+    return len(old) + len(gone)
