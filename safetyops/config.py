@@ -56,6 +56,14 @@ DEFAULTS = {
     "SMS_MERGE_HOLD_S": 60,
     "SMS_MERGE_MAX_SEGMENTS": 2,
     "SMS_UNKNOWN_GIVE_UP_S": 900,
+    # Issue 16: Telegram as a free channel (docs/notifications.md). No token: the channel is off.
+    "TELEGRAM_BOT_TOKEN": "",
+    "TELEGRAM_BOT_NAME": "",
+    "TELEGRAM_API_BASE": "",
+    "TELEGRAM_WEBHOOK_SECRET": "",
+    "TELEGRAM_READ_WAIT_MIN": 5,
+    "TELEGRAM_LINK_TTL_MIN": 30,
+    "TELEGRAM_TIMEOUT": 10,
 }
 
 #: Twilio credentials come from the environment variables of these very names.

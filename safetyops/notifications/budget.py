@@ -15,7 +15,7 @@ from flask import current_app
 
 from ..extensions import db
 from . import segments
-from .models import MessageStatus, OutboundMessage, SmsBudget
+from .models import Channel, MessageStatus, OutboundMessage, SmsBudget
 
 #: Statuses that cost money (the provider took the message, or may have).
 PAID = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.UNKNOWN)
@@ -44,6 +44,7 @@ def month_parts(school_id: int, tz_name: str, now: dt.datetime) -> int:
     """SMS parts this school paid for since the 1st of this month (school time)."""
     bodies = db.session.scalars(sa.select(OutboundMessage.body).where(
         OutboundMessage.school_id == school_id, OutboundMessage.status.in_(PAID),
+        OutboundMessage.channel != Channel.TELEGRAM,  # Telegram messages cost 0 som
         OutboundMessage.created_dt >= month_start(tz_name, now)))
     return sum(segments.count(b).segments for b in bodies)
 

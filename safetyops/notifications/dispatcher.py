@@ -26,10 +26,12 @@ from flask import Flask, current_app
 
 from ..extensions import db
 from ..time import now_utc
+from . import telegram
 from .gateways import Gateway, SendResult, build_gateway
 from .models import (
     STATUS_RANK,
     BlockReason,
+    Channel,
     MessageStatus,
     NotificationPreference,
     OutboundMessage,
@@ -152,6 +154,10 @@ class Job:
     user_id: int | None
     attempts: int
     expires_dt: dt.datetime | None
+    #: Telegram: the linked chat, read at claim time; the "Read" button for urgent alerts.
+    chat_id: int | None = None
+    is_urgent: bool = False
+    locale: str = "ky"
 
 
 def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, holder: str = "") -> list[Job]:
@@ -189,12 +195,20 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
     from .budget import Left
 
     money = Left({r.school_id for r in rows if r.school_id and not r.is_urgent}, zones, now)
+    chats = telegram.chats_for(r.user_id for r in rows if r.channel == Channel.TELEGRAM)
     jobs = []
     for row in rows:
-        if row.to_phone in stopped:
+        if row.channel == Channel.TELEGRAM and row.user_id not in chats:  # unlinked since: by SMS
+            row.channel = Channel.SMS
+            if not row.to_phone:
+                _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.NO_PHONE)
+                continue
+        if row.channel == Channel.TELEGRAM:
+            pass  # free, and a STOP to the SMS number does not stop Telegram
+        elif row.to_phone in stopped:
             _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.OPTED_OUT)
             continue
-        if not row.is_urgent and not money.take(row.school_id, row.body):  # urgent alerts always go
+        elif not row.is_urgent and not money.take(row.school_id, row.body):  # urgent alerts always go
             _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.BUDGET)
             continue
         pref = prefs.get(row.user_id) if not row.is_urgent else None
@@ -213,7 +227,7 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
         row.claimed_by = holder
         row.claimed_dt = now
         jobs.append(Job(row.id, row.to_phone, row.body, row.channel.value, row.user_id, row.attempts,
-                        row.expires_dt))
+                        row.expires_dt, chats.get(row.user_id), row.is_urgent, row.locale))
     jobs = merge_jobs(jobs, {r.id: r for r in rows}, now)
     db.session.commit()
     return jobs
@@ -434,7 +448,7 @@ def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
     """Look up messages with a SID but no final status (no callback came, or the send timed out)."""
     rows = list(db.session.scalars(sa.select(OutboundMessage).where(
         OutboundMessage.status.in_([MessageStatus.SENT, MessageStatus.UNKNOWN]),
-        OutboundMessage.provider_id.is_not(None),
+        OutboundMessage.provider_id.is_not(None), OutboundMessage.channel != Channel.TELEGRAM,
         OutboundMessage.next_attempt_dt.is_not(None), OutboundMessage.next_attempt_dt <= now,
         OutboundMessage.created_dt > now - dt.timedelta(seconds=RECONCILE_FOR_S))
         .order_by(OutboundMessage.next_attempt_dt).limit(limit)))
@@ -462,6 +476,7 @@ def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
         return 0
     rows = list(db.session.scalars(sa.select(OutboundMessage).where(
         OutboundMessage.status == MessageStatus.UNKNOWN, OutboundMessage.provider_id.is_(None),
+        OutboundMessage.channel != Channel.TELEGRAM,
         OutboundMessage.next_attempt_dt.is_not(None), OutboundMessage.next_attempt_dt <= now,
         OutboundMessage.created_dt > now - dt.timedelta(seconds=RECONCILE_FOR_S))
         .order_by(OutboundMessage.next_attempt_dt).limit(limit)))
@@ -519,6 +534,14 @@ def resolve_by_callback(message_id: int, provider_id: str, to: str) -> bool:
     return True
 
 
+def _store(job: Job, result: SendResult, gateway_name: str, now: dt.datetime) -> None:
+    if job.channel == Channel.TELEGRAM:
+        apply_result(job, result, "telegram", now)
+        telegram.after_send(job, result, now)
+    else:
+        apply_result(job, result, gateway_name, now)
+
+
 @dataclass
 class PassResult:
     sent: int = 0
@@ -530,7 +553,8 @@ class PassResult:
 
 
 def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_batches: int = 1000,
-             housekeeping: bool = True, ids: list[int] | None = None) -> PassResult:
+             housekeeping: bool = True, ids: list[int] | None = None,
+             tg: telegram.TelegramGateway | None = None) -> PassResult:
     """Send everything due now, batch by batch; then recovery and reconciliation.
 
     Each row goes queued -> sending in a committed transaction just before its provider call,
@@ -556,17 +580,21 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
         pending: tuple[Job, SendResult] | None = None
         for job in jobs:
             if pending is not None:
-                apply_result(*pending, name, fixed_now or now_utc())
+                _store(*pending, name, fixed_now or now_utc())
                 pending = None
             marked = _mark_sending(job, holder, fixed_now or now_utc())
             db.session.commit()
             if not marked:
                 continue
-            result = send_one(job, gw, status_callback_url(app, job.id) if with_callback else None)
+            if job.channel == Channel.TELEGRAM:
+                tg = tg or telegram.gateway(app)
+                result = telegram.send(job, tg)
+            else:
+                result = send_one(job, gw, status_callback_url(app, job.id) if with_callback else None)
             pending = (job, result)
             out.sent += result.outcome == "accepted"
         if pending is not None:
-            apply_result(*pending, name, fixed_now or now_utc())
+            _store(*pending, name, fixed_now or now_utc())
             db.session.commit()
     if housekeeping:
         out.reconciled = reconcile(fixed_now or now_utc(), gw)

@@ -7,11 +7,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
 from ..forms_common import choices
-from .models import CHANNEL_LABELS, Channel
+from .models import CHANNEL_LABELS, SMS_CHANNELS, TELEGRAM_MODE_LABELS, TelegramMode
 
 
 class PreferenceForm(FlaskForm):
-    channel = SelectField(_l("Receive reminders by"), choices=choices((c.value, CHANNEL_LABELS[c]) for c in Channel))
+    channel = SelectField(_l("Receive reminders by"),
+                          choices=choices((c.value, CHANNEL_LABELS[c]) for c in SMS_CHANNELS))
+    telegram_mode = SelectField(_l("Telegram"), validators=[Optional()],  # shown once linked
+                                choices=choices((m.value, TELEGRAM_MODE_LABELS[m]) for m in TelegramMode))
     quiet_start = TimeField(_l("Quiet hours from"), validators=[Optional()])
     quiet_end = TimeField(_l("Quiet hours until"), validators=[Optional()])
 

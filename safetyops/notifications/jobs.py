@@ -17,9 +17,14 @@ DEFAULT_RETENTION_DAYS = 365
 
 def dispatch_sweep(now: dt.datetime) -> int:
     """Recover interrupted sends, expire stale rows, send anything the after-commit wake-up missed,
-    and look up messages whose status never came back."""
+    and look up messages whose status never came back. With Telegram on: read the bot's updates
+    (when no webhook is set) and queue the SMS of urgent alerts not read in time, before sending."""
+    from . import telegram
     from .dispatcher import run_pass
 
+    if telegram.enabled():
+        telegram.poll(now)
+        telegram.unread_sweep(now)
     return run_pass().sent
 
 

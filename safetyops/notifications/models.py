@@ -59,12 +59,30 @@ class Channel(StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
     NONE = "none"
+    TELEGRAM = "telegram"  # a message to the person's linked Telegram chat (free; SMS follows on failure)
 
 
 CHANNEL_LABELS = {
     Channel.SMS: _l("SMS"),
     Channel.WHATSAPP: _l("WhatsApp"),
     Channel.NONE: _l("No messages"),
+    Channel.TELEGRAM: _l("Telegram"),
+}
+
+#: What a person may choose for the SMS channel of their preferences (Telegram is a mode beside it).
+SMS_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.NONE)
+
+
+class TelegramMode(StrEnum):
+    SMS_ONLY = "sms"  # everything by SMS (or WhatsApp)
+    TELEGRAM_FIRST = "telegram"  # Telegram; SMS follows when it fails, or an urgent alert is not read
+    BOTH_URGENT = "both"  # Telegram first; urgent alerts by Telegram and SMS at once
+
+
+TELEGRAM_MODE_LABELS = {
+    TelegramMode.SMS_ONLY: _l("SMS only"),
+    TelegramMode.TELEGRAM_FIRST: _l("Telegram first, SMS if not delivered"),
+    TelegramMode.BOTH_URGENT: _l("Telegram first; urgent alerts by Telegram and SMS"),
 }
 
 
@@ -159,8 +177,15 @@ class OutboundMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(160), default="")
     #: The message this one went out inside (several reminders due together for one person).
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbound_messages.id", ondelete="SET NULL"))
+    #: An SMS that follows this Telegram message (it failed, or an urgent alert was not read in time).
+    fallback_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True)
+    #: When the person pressed "Read" under a Telegram message.
+    read_dt: Mapped[dt.datetime | None]
 
     user: Mapped[User | None] = relationship()  # noqa: F821
+    fallback_of: Mapped[OutboundMessage | None] = relationship(remote_side="OutboundMessage.id",
+                                                               foreign_keys=[fallback_of_id])
 
     @property
     def is_final(self) -> bool:
@@ -209,6 +234,8 @@ class NotificationPreference(db.Model):
     quiet_start: Mapped[dt.time | None]
     #: End of quiet hours (school time); may be before the start (over midnight).
     quiet_end: Mapped[dt.time | None]
+    #: sms, telegram or both (see TelegramMode); None: Telegram first once linked, SMS only before.
+    telegram_mode: Mapped[TelegramMode | None] = enum_column(TelegramMode, nullable=True)
     #: Last change.
     updated_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
 

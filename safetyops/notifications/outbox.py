@@ -27,6 +27,7 @@ from ..config import LANGUAGES
 from ..extensions import db
 from ..time import now_utc
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
+from .telegram_models import route
 
 __all__ = ["notify", "register_text", "render", "sms_name", "texts", "wake_event", "queue_raw"]
 
@@ -278,6 +279,8 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
             "error_message": "",
             "subject": subjects[uid],
         })
+    # linked people get it by Telegram (free), SMS following when it fails (issue 16)
+    rows = route(rows, prefs, urgent=bool(urgent), enabled=bool(cfg.get("TELEGRAM_BOT_TOKEN")))
     return _insert(rows)
 
 

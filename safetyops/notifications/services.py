@@ -19,8 +19,19 @@ from ..schools.models import Membership, School
 from ..time import now_utc
 from . import budget, segments
 from .dispatcher import apply_provider_status, record_opt_out, resolve_by_callback
-from .models import Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneFlag, PhoneOptOut, SchoolRule
+from .models import (
+    SMS_CHANNELS,
+    Channel,
+    MessageStatus,
+    NotificationPreference,
+    OutboundMessage,
+    PhoneFlag,
+    PhoneOptOut,
+    SchoolRule,
+    TelegramMode,
+)
 from .outbox import notify, register_text
+from .telegram_models import chats_for
 
 BROADCAST = "broadcast"
 #: A broadcast is the director's own words: sent as typed, not translated.
@@ -36,14 +47,17 @@ def preference(user) -> NotificationPreference:
 
 
 def save_preference(actor: User | None, school: School, user, *, channel: str, quiet_start: dt.time | None,
-                    quiet_end: dt.time | None) -> NotificationPreference:
+                    quiet_end: dt.time | None, telegram_mode: str | None = None) -> NotificationPreference:
     if (quiet_start is None) != (quiet_end is None):
         raise ServiceError(_("Give both the start and the end of quiet hours, or neither."), "quiet_end")
     if quiet_start is not None and quiet_start == quiet_end:
         raise ServiceError(_("Quiet hours must end at another time than they start."), "quiet_end")
-    if channel not in {c.value for c in Channel}:
+    if channel not in {c.value for c in SMS_CHANNELS}:
         raise ServiceError(_("Choose how to receive messages."), "channel")
-    if channel != Channel.NONE and not user.phone:
+    if telegram_mode is not None and telegram_mode not in {m.value for m in TelegramMode}:
+        raise ServiceError(_("Choose how to receive messages."), "telegram_mode")
+    linked = bool(chats_for([user.id]))
+    if channel != Channel.NONE and not user.phone and not linked:
         raise ServiceError(_("Add your mobile number in your profile first."), "channel")
     pref = db.session.scalar(sa.select(NotificationPreference).where(NotificationPreference.user_id == user.id))
     if pref is None:
@@ -52,6 +66,8 @@ def save_preference(actor: User | None, school: School, user, *, channel: str, q
     pref.channel = Channel(channel)
     pref.quiet_start = quiet_start
     pref.quiet_end = quiet_end
+    if telegram_mode is not None:
+        pref.telegram_mode = TelegramMode(telegram_mode)
     pref.updated_dt = now_utc()
     db.session.flush()
     record(actor, school, "messages.preferences", pref, detail=f"channel={channel}")
@@ -197,6 +213,15 @@ def log_query(school: School, *, status: str = "", kind: str = "", q: str = "", 
     if before_id:
         stmt = stmt.where(OutboundMessage.id < before_id)
     return stmt.order_by(OutboundMessage.id.desc())
+
+
+def fallbacks(message_ids) -> dict[int, OutboundMessage]:
+    """Telegram message id -> the SMS that followed it (the log's fallback chain)."""
+    ids = list(message_ids)
+    if not ids:
+        return {}
+    return {m.fallback_of_id: m for m in db.session.scalars(
+        sa.select(OutboundMessage).where(OutboundMessage.fallback_of_id.in_(ids)))}
 
 
 def status_counts(school: School, since: dt.datetime) -> dict[str, int]:

@@ -8,7 +8,20 @@ import secrets
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +35,7 @@ from ..extensions import csrf, db
 from ..time import now_utc
 from ..uow import audit_read, personal_data, step
 from . import budget as budget_module
-from . import models, outbox, services  # noqa: F401  (tables and texts exist whenever the app does)
+from . import models, outbox, services, telegram  # noqa: F401  (tables and texts exist whenever the app does)
 from .forms import BroadcastForm, BudgetForm, PreferenceForm, RuleForm
 from .models import BLOCK_LABELS, CHANNEL_LABELS, STATUS_LABELS, MessageStatus, OutboundMessage, PhoneFlag
 
@@ -76,6 +89,7 @@ def log_view():
     audit_read(detail=f"status={status} kind={kind} q={q}")
     return render_template("notifications/log.html", rows=rows, more=more, status=status, kind=kind, kinds=kinds,
                            q=q, counts=counts, flags=services.open_flag_count(g.school),
+                           followed=services.fallbacks([m.id for m, _n in rows]),
                            statuses=list(MessageStatus), **_labels())
 
 
@@ -86,7 +100,7 @@ def message(msg_id):
     msg = get_or_404(OutboundMessage, msg_id)
     audit_read(msg)
     return render_template("notifications/message.html", msg=msg, UNKNOWN_HELP=services.UNKNOWN_HELP,
-                           **_labels())
+                           followed=services.fallbacks([msg.id]), **_labels())
 
 
 @bp.post("/<int:msg_id>/resend")
@@ -148,16 +162,62 @@ def broadcast_progress(bc_token):
 def settings():
     pref = services.preference(current_user)
     form = PreferenceForm(obj=pref)
+    link = telegram.link_of(current_user)
+    tg_on = telegram.enabled()
     if request.method == "GET":
         form.channel.data = pref.channel.value
+        form.telegram_mode.data = telegram.effective_mode(pref, True).value
     if form.validate_on_submit():
         with step(form) as done:
             services.save_preference(current_user, g.school, current_user, channel=form.channel.data,
-                                     quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data)
+                                     quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data,
+                                     telegram_mode=(form.telegram_mode.data or None) if link is not None else None)
         if done:
             flash(_("Saved."), "success")
             return redirect(url_for("notifications.settings"))
-    return render_template("notifications/settings.html", form=form)
+    token = session.get(TG_SESSION_KEY)
+    deep_link = telegram.deep_link(token) if tg_on and link is None and telegram.pending_token(
+        current_user, token) else None
+    return render_template("notifications/settings.html", form=form, tg_on=tg_on, tg_link=link,
+                           deep_link=deep_link)
+
+
+#: The person's pending deep-link token, kept in their own session only (the database has its hash).
+TG_SESSION_KEY = "tg_link_token"
+
+
+@bp.post("/telegram/link")
+@signed_in
+def telegram_link():
+    with step() as done:
+        token = telegram.start_link(current_user, g.get("school"), current_user)
+    if done:
+        session[TG_SESSION_KEY] = token
+    return redirect(url_for("notifications.settings") + "#telegram")
+
+
+@bp.post("/telegram/unlink")
+@signed_in
+def telegram_unlink():
+    with step() as done:
+        gone = telegram.unlink(current_user, g.get("school"), current_user)
+    if done and gone:
+        flash(_("Telegram unlinked: messages come by SMS again."), "success")
+    session.pop(TG_SESSION_KEY, None)
+    return redirect(url_for("notifications.settings"))
+
+
+@bp.post("/telegram/webhook")
+@public
+@csrf.exempt  # Telegram cannot send our CSRF token: it sends the webhook's secret token header instead
+def telegram_webhook():
+    if not telegram.enabled() or not telegram.secret_ok(request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+        abort(403)
+    payload = request.get_json(silent=True)
+    update = telegram.parse_update(payload) if isinstance(payload, dict) else None
+    reply = telegram.handle_update(update) if update is not None else None
+    # the answer to a webhook may carry one Bot API call: no outbound request from here
+    return jsonify(reply.as_webhook_answer()) if reply is not None else Response("", 200)
 
 
 # ------------------------------------------------------------------ phones

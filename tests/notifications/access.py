@@ -18,6 +18,9 @@ MATRIX = {
     "notifications.budget": MANAGERS,
     "notifications.status_callback": TOKEN,
     "notifications.inbound": TOKEN,
+    "notifications.telegram_link": SIGNED_IN,
+    "notifications.telegram_unlink": SIGNED_IN,
+    "notifications.telegram_webhook": TOKEN,
 }
 
 def objects(f, school):
