@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..access import public, signed_in
 from ..config import LANGUAGES
@@ -43,6 +44,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("login"):
+        form.login.data = request.args["login"].strip()[:64]  # a name picked on the gate phone: only a hint
     if form.validate_on_submit():
         account = throttle.account()
         wait = throttle.wait_seconds(account)
@@ -58,6 +61,11 @@ def login():
             session.clear()
             session.permanent = True
             login_user(user)
+            # A fresh form key in the sign-in's own cookie: the first page and the service worker's
+            # background fetches right after it then share one key (else each made its own, the
+            # last cookie won, and the person's first form was refused as expired).
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+            generate_csrf()
             response = redirect(_safe_next(request.args.get("next")))
             throttle.remember_device(response, [account, services.normalize_login(user.username),
                                                services.normalize_login(user.phone)])
