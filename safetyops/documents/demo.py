@@ -118,10 +118,13 @@ def documents_demo(demo: Demo) -> None:
         (DocKind.CONTRACT_CANTEEN, "Ашканага азык-түлүк жеткирүү келишими", "Договор на поставку продуктов в столовую",
          "ОсОО «Азык Ордо»", "", None),
     ]
+    # The security company employs the school's two guards: the gate phone offers them at a change of shift.
+    company_guards = [demo.users[u].id for u in ("guard", "guard2") if u in demo.users]
     for n, (kind, ky, ru, contractor, licence, licence_until) in enumerate(contracts, start=1):
         _doc(demo, kind, ky, ru, year_start - dt.timedelta(days=10), number=f"{n}/{year_start.year}",
              review_on=dt.date(year_start.year + 1, 6, 30), contractor=contractor, licence_number=licence,
-             licence_expires_on=licence_until)
+             licence_expires_on=licence_until,
+             guard_ids=company_guards if kind is DocKind.CONTRACT_SECURITY else None)
     _instructions(demo, year_start)
 
 

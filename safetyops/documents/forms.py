@@ -51,6 +51,9 @@ def document_form(kind: DocKind, **kw) -> DocumentForm:
         field_cls = TextAreaField if f.widget == "area" else StringField
         extra = {"render_kw": {"rows": 3}} if f.widget == "area" else {}
         attrs[f"d_{f.key}"] = field_cls(f.label, validators=[Optional(), Length(max=2000)], **extra)
+    if kind is DocKind.CONTRACT_SECURITY:
+        attrs["guard_ids"] = MultiCheckboxField(_l("Guards of this company (the gate phone offers them)"),
+                                                coerce=int, validators=[Optional()])
     cls = type(f"DocumentForm_{kind.value}", (DocumentForm,), attrs)
     return cls(**kw)
 

@@ -278,3 +278,21 @@ class InstructionEntry(db.Model):
 
     instruction: Mapped[Instruction] = relationship(back_populates="entries")
     user: Mapped[User] = relationship()  # noqa: F821
+
+
+class ContractGuard(db.Model):
+    """A guard (a member of staff with the guard role) employed by the security company of a contract: the
+    gate phone offers them when the shift changes."""
+
+    __tablename__ = "contract_guards"
+    __table_args__ = (sa.UniqueConstraint("document_id", "user_id"),)
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: The security company's contract (kind contract_security).
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    #: The guard.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship()  # noqa: F821

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..schools.models import Appointment, Membership
 from ..schools.services import responsible_for
 from ..time import now_utc
-from . import storage
+from . import guards, storage
 from .kinds import KINDS, readable_kinds
 from .models import (
     STARTS_CYCLE,
@@ -119,8 +119,10 @@ FIELDS = ("kind", "title_local", "title_ru", "number", "approved_on", "approved_
           "details", "status")
 
 
-def save_document(actor, school, doc: Document | None, *, files=(), version_note: str = "", **data) -> Document:
-    """Register a document (with its first version when files are given) or change its card."""
+def save_document(actor, school, doc: Document | None, *, files=(), version_note: str = "", guard_ids=None,
+                  **data) -> Document:
+    """Register a document (with its first version when files are given) or change its card.  For a security
+    company's contract, `guard_ids` (when given) are the school's guards it employs."""
     kind = DocKind(data["kind"])
     info = KINDS[kind]
     title_local = (data.get("title_local") or "").strip()
@@ -177,6 +179,8 @@ def save_document(actor, school, doc: Document | None, *, files=(), version_note
     db.session.flush()
     if storage.chosen(files):
         add_version(actor, school, doc, files=files, note=version_note, approved_on=approved_on, keep_dates=True)
+    if guard_ids is not None:
+        guards.set_guards(actor, school, doc, guard_ids)
     record(actor, school, "document.create" if created else "document.update", doc, detail=kind.value)
     return doc
 

@@ -17,13 +17,14 @@ from ..auth.roles import ROLE_LABELS, has_perm
 from ..dashboard.cards import Card, provider
 from ..extensions import db
 from ..forms_common import choices
+from ..gate import shifts as gate_shifts
 from ..incidents.models import Briefing, BriefingPlanItem
 from ..incidents.permissions import IncPerm
 from ..schools.models import AREA_LABELS, Membership
 from ..schools.services import staff_query
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
-from . import jobs, pdf, services, storage
+from . import guards, jobs, pdf, services, storage
 from .forms import DocumentForm, InstructionForm, ScanForm, VersionForm, document_form
 from .kinds import GROUP_LABELS, KIND_LABELS, KINDS, Group, may_read, readable_kinds
 from .models import (
@@ -71,6 +72,13 @@ def _staff_choices(blank=None):
     staff = db.session.execute(staff_query(g.school)).all()
     pairs = [(u.id, u.full_name) for u, _role in staff if u.is_enabled]
     return choices(([(0, blank)] if blank else []) + pairs)
+
+
+@gate_shifts.provider
+def _company_guards(school, today) -> list:
+    """The gate phone offers the security company's guards at a change of shift (contracts in force)."""
+    return [(user, _("%(company)s, contract No. %(number)s", company=doc.contractor, number=doc.number or "—"))
+            for user, doc in guards.on_contract(school, today)]
 
 
 @bp.app_template_global("appointment_orders")
@@ -166,6 +174,10 @@ def _fill(form: DocumentForm, kind: DocKind, doc: Document | None) -> None:
     form.approved_by_id.choices = choices([(0, _("— none —"))] + [
         (o.id, f"№ {o.number} · {format_date(o.approved_on, 'short') if o.approved_on else ''} · {o.title(_locale())}")
         for o in services.orders(g.school) if doc is None or o.id != doc.id])
+    if hasattr(form, "guard_ids"):
+        form.guard_ids.choices = [(u.id, u.full_name) for u in guards.school_guards(g.school)]
+        if request.method == "GET" and doc is not None:
+            form.guard_ids.data = guards.guard_ids(doc)
     if request.method == "GET":
         if doc is None:
             default = services.default_responsible(g.school, kind, _today())
@@ -189,7 +201,8 @@ def _data(form: DocumentForm, kind: DocKind) -> dict:
             "remind_days": form.remind_days.data, "contractor": form.contractor.data,
             "licence_number": form.licence_number.data, "licence_expires_on": form.licence_expires_on.data,
             "status": form.status.data,
-            "details": {f.key: getattr(form, f"d_{f.key}").data for f in KINDS[kind].fields}}
+            "details": {f.key: getattr(form, f"d_{f.key}").data for f in KINDS[kind].fields},
+            "guard_ids": form.guard_ids.data or [] if hasattr(form, "guard_ids") else None}
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])
@@ -236,7 +249,8 @@ def detail(document_id):
     links = services.order_links(g.school, doc) if doc.kind is DocKind.ORDER else None
     checks = services.checklist_state(g.school, doc.kind)
     return render_template("documents/detail.html", **_ctx(
-        doc=doc, links=links, checks=checks, status=doc.status_on(_today()), may_manage=can(DocPerm.MANAGE)))
+        doc=doc, links=links, checks=checks, status=doc.status_on(_today()), may_manage=can(DocPerm.MANAGE),
+        contract_guards=guards.guards_of(doc) if doc.kind is DocKind.CONTRACT_SECURITY else []))
 
 
 @bp.route("/documents/<int:document_id>/versions/new", methods=["GET", "POST"])

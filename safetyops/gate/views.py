@@ -42,7 +42,7 @@ from ..schools.models import Zone
 from ..security import hash_password, verify_password
 from ..time import school_today
 from ..uow import audit_read, personal_data, release, step
-from . import services
+from . import services, shifts
 from .forms import (
     CheckpointForm,
     CodeForm,
@@ -206,7 +206,15 @@ def locked():
     form = UnlockForm()
     if not has_pin:
         form.secret.label.text = _("Password")
-    return _render("gate/locked.html", form=form, has_pin=has_pin)
+    return _render("gate/locked.html", form=form, has_pin=has_pin, company_guards=_company_guards())
+
+
+def _company_guards() -> list:
+    """The security company's guards (contracts in force in the register) other than the one signed in: the
+    next shift picks their name instead of typing it."""
+    if g.school is None:
+        return []
+    return [(u, note) for u, note in shifts.candidates(g.school, school_today(g.school)) if u.id != current_user.id]
 
 
 @bp.post("/unlock")
@@ -235,18 +243,21 @@ def unlock():
         form.secret.errors.append(_("Wrong PIN.") if has_pin else _("Wrong password."))
     if not has_pin:
         form.secret.label.text = _("Password")
-    return _render("gate/locked.html", form=form, has_pin=has_pin), 200
+    return _render("gate/locked.html", form=form, has_pin=has_pin, company_guards=_company_guards()), 200
 
 
 @bp.post("/switch")
 @signed_in
 def switch_guard():
-    """Another guard takes the phone: this session ends here (not on the guard's other devices)."""
+    """Another guard takes the phone: this session ends here (not on the guard's other devices).  A guard of
+    the security company picked by name gets the sign-in page with their account filled in."""
+    picked = request.form.get("guard_id", type=int)
+    login = next((u.username for u, _note in _company_guards() if u.id == picked), None) if picked else None
     services.end_shift(session.get("gate_shift"))
-    record(current_user, g.school, "gate.shift.switch", current_user)
+    record(current_user, g.school, "gate.shift.switch", current_user, detail=f"to={picked}" if login else "")
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login", next=url_for("gate.index")))
+    return redirect(url_for("auth.login", next=url_for("gate.index"), login=login))
 
 
 @bp.route("/pin", methods=["GET", "POST"])
@@ -292,8 +303,11 @@ def index():
     local = services.local_now(g.school)
     after_closing = local.time() >= settings.closing_time
     left = sum(1 for _cp, scan, _s in current.results if scan is None) if current else 0
+    on_shift = (next((note for u, note in shifts.candidates(g.school, local.date()) if u.id == current_user.id),
+                     None) if g.role is Role.GUARD else None)
     return _render("gate/index.html", on_site=on_site, on_site_total=on_site_total, now=now, settings=settings,
-                   current_round=current if left else None, round_left=left, after_closing=after_closing)
+                   current_round=current if left else None, round_left=left, after_closing=after_closing,
+                   on_shift=on_shift)
 
 
 def _host_choices(form):

@@ -1,0 +1,44 @@
+"""contract guards: the security company's guards of a contract
+
+The guards (members of staff with the guard role) employed by the security company of a
+contract_security document; the gate phone offers them when the shift changes.
+
+Revision ID: a3c51d7f2e90
+Revises: 2b2be98f6832
+Create Date: 2026-12-01 11:10:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'a3c51d7f2e90'
+down_revision = '2b2be98f6832'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('contract_guards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_contract_guards_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_contract_guards_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_contract_guards_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contract_guards')),
+    sa.UniqueConstraint('document_id', 'user_id', name=op.f('uq_contract_guards_document_id_user_id'))
+    )
+    with op.batch_alter_table('contract_guards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contract_guards_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contract_guards_school_id'), ['school_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contract_guards_user_id'), ['user_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('contract_guards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contract_guards_user_id'))
+        batch_op.drop_index(batch_op.f('ix_contract_guards_school_id'))
+        batch_op.drop_index(batch_op.f('ix_contract_guards_document_id'))
+    op.drop_table('contract_guards')
