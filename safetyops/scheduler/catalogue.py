@@ -23,6 +23,7 @@ from ..incidents import jobs as incidents
 from ..inspections import jobs as inspections
 from ..notifications import dispatcher
 from ..notifications import jobs as notifications
+from ..reports import jobs as reports
 from ..roadsafety import jobs as roadsafety
 from ..rosters import jobs as rosters
 from ..wellbeing import jobs as wellbeing
@@ -61,6 +62,7 @@ SWEEPS: tuple[Sweep, ...] = (
     Sweep("inspections.actions", 30, inspections.actions_sweep),
     Sweep("inspections.checks", 5, inspections.checks_sweep),
     Sweep("notifications.dispatch", 1, notifications.dispatch_sweep),
+    Sweep("reports.weekly_digest", 60, reports.weekly_digest),
     Sweep("rosters.checkin_nudges", 2, rosters.checkin_nudges),
     Sweep("rosters.eve_reminders", 15, rosters.eve_reminders),
     Sweep("scheduler.nightly", 15, _nightly),

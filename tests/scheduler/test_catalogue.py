@@ -26,6 +26,7 @@ SWEEPS = {
     "inspections.actions": 30,
     "inspections.checks": 5,
     "notifications.dispatch": 1,
+    "reports.weekly_digest": 60,
     "rosters.checkin_nudges": 2,
     "rosters.eve_reminders": 15,
     "scheduler.nightly": 15,
