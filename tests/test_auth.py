@@ -24,6 +24,25 @@ def test_sign_in_with_username_and_land_on_home(client, f):
                                                          AuditEvent.user_id == user.id))
 
 
+def test_sign_in_gives_the_new_session_its_form_key_at_once(client, f):
+    """The first page after sign-in and the phone's service worker (which fetches the day's pages
+    at the same moment) must share one CSRF key: if the sign-in's cookie had none, each of those
+    first requests would make its own, the last cookie would win, and the first form the person
+    sent (seen: the language switch) was refused as expired."""
+    f.user("teacher", username="aigul")
+    with client.session_transaction() as sess:
+        key_before = sess.get("csrf_token")
+    r = _sign_in(client, "aigul")
+    assert r.status_code == 302
+    with client.session_transaction() as sess:
+        key = sess.get("csrf_token")
+    assert key and key != key_before, "a fresh key in the sign-in's own cookie (not the one from before)"
+    client.get("/")
+    client.get("/offline/pages.json")
+    with client.session_transaction() as sess:
+        assert sess.get("csrf_token") == key
+
+
 def test_sign_in_with_phone_in_local_form(client, f):
     f.user("guard", phone="+996555123456")
     assert _sign_in(client, "0555 123 456").status_code == 302

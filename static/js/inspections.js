@@ -124,17 +124,27 @@
     if (mine(ev.detail.rec)) { showError(field(ev.detail.rec, "item_id"), ev.detail.message || ""); }
   });
 
+  // "Finish" pressed while ticks still travel: say so, send them, and finish by itself once the
+  // last of them is stored (the person pressed once; they should not have to press again).
   var finish = document.querySelector("form.finish");
+  function finishIfSent() {
+    return box.all().then(function (recs) {
+      if (recs.some(function (r) { return mine(r) && r.state === "waiting"; })) { return false; }
+      finish.dataset.pending = ""; finish.submit(); return true;
+    });
+  }
   if (finish) {
     finish.addEventListener("submit", function (ev) {
       if (navigator.onLine === false) { return; }  // outbox.js keeps the finish behind the ticks
       ev.preventDefault();
-      box.all().then(function (recs) {
-        if (recs.some(function (r) { return mine(r) && r.state === "waiting"; })) {
-          finish.dataset.sent = ""; say(msg("wait")); box.flush();
-        } else { finish.submit(); }
+      finishIfSent().then(function (sent) {
+        if (!sent) { finish.dataset.sent = ""; finish.dataset.pending = "1"; say(msg("wait")); box.flush(); }
       });
     });
+    document.addEventListener("outbox:sent", function () {
+      if (finish.dataset.pending === "1") { finishIfSent(); }
+    });
+    document.addEventListener("outbox:failed", function () { finish.dataset.pending = ""; });
   }
 
   // Ticks from an earlier visit (closed browser, lost signal) show as waiting; ticks an older

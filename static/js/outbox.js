@@ -135,7 +135,13 @@
       });
     }).then(function (outcome) {
       sending = false;
-      if (outcome === null) { failures = 0; note(""); render(); return; }
+      if (outcome === null) {
+        failures = 0; note(""); render();
+        // records added while this pass was sending (quick ticks) go now, not at some later trigger
+        return all().then(function (recs) {
+          if (recs.some(function (r) { return r.state === "waiting"; })) { flush(); }
+        });
+      }
       if (outcome === "signin") { note(msg("signin")); render(); return; }
       failures += 1;
       var wait = Math.min(60000, 2000 * Math.pow(2, failures - 1));

@@ -110,6 +110,37 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def _demo_locales(live_server) -> dict[int, str]:
+    """Each demo account's language as the demo made it."""
+    import sqlalchemy as sa
+
+    from safetyops.auth.models import User
+    from safetyops.extensions import db
+
+    return dict(live_server.query(lambda: db.session.execute(sa.select(User.id, User.locale)).all()))
+
+
+@pytest.fixture(autouse=True)
+def _accounts_keep_their_language(request, _demo_locales):
+    """A test that switches a person's language (saved on the account) gives it back afterwards,
+    so the next test's teacher still reads Kyrgyz whichever order the tests run in."""
+    yield
+    import sqlalchemy as sa
+
+    from safetyops.auth.models import User
+    from safetyops.extensions import db
+
+    live_server = request.getfixturevalue("live_server")
+
+    def restore():
+        for user_id, locale in _demo_locales.items():
+            db.session.execute(sa.update(User).where(User.id == user_id, User.locale != locale).values(locale=locale))
+        db.session.commit()
+
+    live_server.query(restore)
+
+
+@pytest.fixture(scope="session")
 def base_url(live_server) -> str:
     """pytest-playwright passes this to every context, so `page.goto("/login")` works."""
     return live_server.url

@@ -33,7 +33,6 @@ def _next_monday_8am() -> dt.datetime:
     return dt.datetime.combine(monday, dt.time(8, 0), tzinfo=bishkek)
 
 
-@pytest.mark.xfail(reason="known broken after the merge of issues 12/15; see the closing note", strict=False)
 def test_the_canteen_manager_ticks_the_sanitary_check_and_enters_the_tally(page, live_server):
     with time_machine.travel(_next_monday_8am(), tick=True):  # a school day for the server, whatever today is
         sign_in(page, "canteen")

@@ -13,7 +13,6 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
 
-@pytest.mark.xfail(reason="known broken after the merge of issues 12/15; see the closing note", strict=False)
 def test_a_guard_runs_the_gate_on_a_phone(page, live_server):
     from safetyops.gate.models import CheckpointScan, GateEntry
     from safetyops.notifications.models import OutboundMessage

@@ -60,7 +60,6 @@ def ensure_kyrgyz(page) -> None:
         switch_language(page, "ky")
 
 
-@pytest.mark.xfail(reason="known broken after the merge of issues 12/15; see the closing note", strict=False)
 @pytest.mark.parametrize("username", ROLE_ACCOUNTS)
 def test_role_signs_in_sees_today_in_kyrgyz_switches_to_russian_and_signs_out(page, live_server, username):
     own_locale = account_locale(live_server, username)
