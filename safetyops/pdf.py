@@ -39,3 +39,25 @@ def add_fonts(pdf, family: str = "body") -> bool:
     bold = font.with_name(font.stem + "-Bold" + font.suffix)
     pdf.add_font(family, "B", str(bold if bold.is_file() else font))
     return bold.is_file()
+
+
+def approval_block(pdf, school, director_name: str = "", family: str = "body", width: float = 85) -> None:
+    """The approval and signature block of an official paper, at the right ("БЕКИТЕМИН / УТВЕРЖДАЮ",
+    the director's line to sign, the date line), in the school's state language and in Russian, as
+    schools of Kyrgyzstan and Kazakhstan write it; whatever the language of the rest of the paper."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    words: list[tuple[str, str]] = []
+    for lang in ("kk", "ru") if school.country == "KZ" else ("ky", "ru"):
+        with force_locale(lang):
+            words.append((_("I APPROVE"), _("Director of the school")))
+    lines = (" / ".join(dict.fromkeys(w[0] for w in words)), " / ".join(dict.fromkeys(w[1] for w in words)),
+             "____________ " + director_name, "«____» ______________ 20___")
+    if pdf.will_page_break(6 * len(lines) + 4):
+        pdf.add_page()
+    pdf.ln(4)
+    pdf.set_font(family, size=10)
+    for line in lines:
+        pdf.set_x(pdf.w - pdf.r_margin - width)
+        pdf.multi_cell(width, 5.5, line, new_x="LMARGIN", new_y="NEXT")

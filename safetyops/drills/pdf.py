@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..pdf import FontMissing, add_fonts
+from ..pdf import FontMissing, add_fonts, approval_block
 from .models import DRILL_KIND_LABELS
 
 __all__ = ["FontMissing", "drill_pdf"]
@@ -103,4 +103,5 @@ def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> byte
         pdf.set_font("body", size=10)
         for finding in drill.findings:
             line(f"• [{finding.severity}] {finding.text}")
+    approval_block(pdf, school)
     return bytes(pdf.output())

@@ -8,7 +8,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from ..errors_service import ServiceError
-from ..pdf import FontMissing, add_fonts
+from ..pdf import FontMissing, add_fonts, approval_block
 
 
 def short_name(full_name: str) -> str:
@@ -19,7 +19,7 @@ def short_name(full_name: str) -> str:
     return parts[0] + " " + " ".join(p[0] + "." for p in parts[1:3])
 
 
-def week_pdf(school, monday: dt.date, days: list[dt.date], posts: list, grid: dict) -> bytes:
+def week_pdf(school, monday: dt.date, days: list[dt.date], posts: list, grid: dict, director_name: str = "") -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
@@ -56,4 +56,5 @@ def week_pdf(school, monday: dt.date, days: list[dt.date], posts: list, grid: di
             for d in days:
                 s = grid.get((post.id, d))
                 row.cell(short_name(s.user.full_name) if s else "")
+    approval_block(pdf, school, director_name, family="DejaVu")
     return bytes(pdf.output())

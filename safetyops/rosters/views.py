@@ -18,6 +18,7 @@ from ..dashboard.cards import Card, provider
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
+from ..schools.calendar import calendar_for
 from ..schools.models import Zone
 from ..time import now_utc, school_today
 from ..uow import personal_data, step
@@ -261,6 +262,27 @@ def _week_of(d: dt.date):
     return monday, [monday + dt.timedelta(days=i) for i in range(7)]
 
 
+def _person_grid(shifts, first: dt.date, last: dt.date) -> tuple[list, dict]:
+    """For the grid view: [(days of a week, people with duties that week, {(user_id, day): [shifts]})]
+    from Monday of `first` to `last`, and {day: why it is not a school day} from the school calendar."""
+    cal = calendar_for(g.school)
+    mask = services.settings_of(g.school).school_weekday_mask
+    weeks = []
+    monday = first - dt.timedelta(days=first.weekday())
+    while monday <= last:
+        days = [monday + dt.timedelta(days=i) for i in range(7)]
+        mine = [s for s in shifts if monday <= s.day <= days[-1]]
+        if mine:
+            people = sorted({s.user_id: s.user for s in mine}.values(), key=lambda u: u.full_name)
+            cells: dict = {}
+            for s in mine:
+                cells.setdefault((s.user_id, s.day), []).append(s)
+            weeks.append((days, people, cells))
+        monday += dt.timedelta(days=7)
+    off = {d: cal.why_not(d, mask) for days, _p, _c in weeks for d in days if not cal.is_school_day(d, mask)}
+    return weeks, off
+
+
 @bp.get("/week")
 @requires(RosterPerm.VIEW)
 @personal_data("roster.read_week")
@@ -268,9 +290,10 @@ def week():
     monday, days = _week_of(_day_arg())
     shifts = services.shifts_between(g.school, days[0], days[-1], kinds=_kinds_for(g.role))
     by_day = {d: [s for s in shifts if s.day == d] for d in days}
+    grid_weeks, off = _person_grid(shifts, days[0], days[-1])
     return render_template("rosters/week.html", monday=monday, days=days, by_day=by_day,
                            prev=monday - dt.timedelta(days=7), next=monday + dt.timedelta(days=7),
-                           today=school_today(g.school))
+                           today=school_today(g.school), grid_weeks=grid_weeks, off=off)
 
 
 def _week_grid(d):
@@ -282,13 +305,19 @@ def _week_grid(d):
     return monday, days, posts, grid
 
 
+def _director_name() -> str:
+    """The director's name for the approval block (the first enabled director of the school)."""
+    return next((u.full_name for u, role in services.staff_of(g.school) if role == Role.DIRECTOR and u.is_enabled),
+                "")
+
+
 @bp.get("/print")
 @requires(RosterPerm.VIEW)
 @personal_data("roster.read_print")
 def print_week():
     monday, days, posts, grid = _week_grid(_day_arg())
     return render_template("rosters/print.html", monday=monday, days=days, posts=posts, grid=grid,
-                           short=printing.short_name, WEEKDAYS=WEEKDAY_LABELS)
+                           short=printing.short_name, WEEKDAYS=WEEKDAY_LABELS, director_name=_director_name())
 
 
 @bp.get("/week.pdf")
@@ -297,7 +326,7 @@ def print_week():
 def pdf_week():
     monday, days, posts, grid = _week_grid(_day_arg())
     try:
-        data = printing.week_pdf(g.school, monday, days, posts, grid)
+        data = printing.week_pdf(g.school, monday, days, posts, grid, _director_name())
     except ServiceError as err:
         flash(str(err.message), "error")
         return redirect(url_for("rosters.print_week", d=monday.isoformat()))
@@ -461,8 +490,9 @@ def preview(roster_run_id):
     unfilled = [dict(u, day=dt.date.fromisoformat(u["day"]), why=services.unfilled_reason_text(u["reasons"]))
                 for u in run.report.get("unfilled", [])]
     drafts = sum(1 for s in shifts if not s.is_published)
+    grid_weeks, off = _person_grid(shifts, run.starts_on, run.ends_on)
     return render_template("rosters/preview.html", run=run, by_day=by_day, counts=counts, unfilled=unfilled,
-                           drafts=drafts, ROLE_LABELS=ROLE_LABELS)
+                           drafts=drafts, ROLE_LABELS=ROLE_LABELS, grid_weeks=grid_weeks, off=off)
 
 
 @bp.post("/runs/<int:roster_run_id>/publish")
