@@ -248,8 +248,8 @@ def handovers_of(drill: Drill) -> list[Handover]:
 
 
 def class_counts(drill: Drill) -> list[dict]:
-    """Per class: on the list, at school (the roll-call's "present", else the list), handed over, still with
-    the school.  Children absent that day were never at school, so they are not "still with the school"."""
+    """Per class: on the list, at school (the roll-call's "present", else the list, else the register), handed over,
+    still with the school.  Children absent that day were never at school, so they are not "still with the school"."""
     classes = expected_classes(drill)
     listed = dict(
         db.session.execute(
@@ -273,7 +273,8 @@ def class_counts(drill: Drill) -> list[dict]:
     )
     rows = []
     for klass in classes:
-        at_school = present.get(klass.id, listed.get(klass.id, 0))
+        # the roll-call's "present"; without a report the class list, else the number on the register
+        at_school = present.get(klass.id, listed.get(klass.id) or klass.students)
         done = handed.get(klass.id, 0)
         rows.append(
             {
