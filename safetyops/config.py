@@ -56,6 +56,14 @@ DEFAULTS = {
     "SMS_MERGE_HOLD_S": 60,
     "SMS_MERGE_MAX_SEGMENTS": 2,
     "SMS_UNKNOWN_GIVE_UP_S": 900,
+    # Issue 16: an in-country route, SMPP 3.4 to an operator's or aggregator's SMSC (a school chooses it).
+    "SMPP_HOST": "",
+    "SMPP_PORT": 2775,
+    "SMPP_SYSTEM_ID": "",
+    "SMPP_PASSWORD": "",
+    "SMPP_SYSTEM_TYPE": "",
+    "SMPP_SOURCE_ADDR": "",
+    "SMPP_TIMEOUT": 10,
     # Issue 16: Telegram as a free channel (docs/notifications.md). No token: the channel is off.
     "TELEGRAM_BOT_TOKEN": "",
     "TELEGRAM_BOT_NAME": "",
