@@ -66,3 +66,30 @@ def dispatch(loop):
         if not loop:
             return
         time.sleep(float(current_app.config.get("SMS_DISPATCH_POLL", 5)))
+
+
+@cli.command("smpp-listen")
+@click.option("--once", is_flag=True, help="Read what has arrived, apply it and exit.")
+@with_appcontext
+def smpp_listen(once):
+    """Apply the SMSC's delivery receipts as they arrive (SMPP gateway; `serve` and `scheduler` run this
+    beside the dispatcher when SAFETYOPS_SMPP_HOST is set)."""
+    from ..extensions import db
+    from .smpp_gateway import smpp_configured
+    from .smpp_receipts import ReceiptListener
+
+    if not smpp_configured(current_app.config):
+        raise click.UsageError("SMPP is not configured (SAFETYOPS_SMPP_HOST).")
+    listener = ReceiptListener(current_app._get_current_object())
+    try:
+        while True:
+            changed = listener.run_once()
+            db.session.remove()
+            if changed:
+                click.echo(f"receipts applied: {changed}")
+            if once:
+                return
+            if not listener.gateway().is_bound:
+                time.sleep(listener.idle)
+    finally:
+        listener.gateway().close()

@@ -26,7 +26,7 @@ from flask import Flask, current_app
 
 from ..extensions import db
 from ..time import now_utc
-from . import telegram
+from . import routes, telegram
 from .gateways import Gateway, SendResult, build_gateway
 from .models import (
     STATUS_RANK,
@@ -430,21 +430,25 @@ def apply_provider_status(provider_id: str, provider_status: str, error_code: st
 # --------------------------------------------------------------------------- passes
 
 
-def recover(now: dt.datetime, gw: Gateway) -> int:
-    """Rows left ``sending`` by a dispatcher that died: unknown (never resent)."""
+def recover(now: dt.datetime, gw: Gateway, picker: routes.Picker | None = None) -> int:
+    """Rows left ``sending`` by a dispatcher that died: unknown (never resent). Each keeps the name of the
+    gateway that had it (the school's route), so that it is looked up there."""
     stale = now - dt.timedelta(seconds=float(current_app.config.get("SMS_SENDING_STALE_S", SENDING_STALE_S)))
     rows = list(db.session.scalars(sa.select(OutboundMessage).where(
         OutboundMessage.status == MessageStatus.SENDING, OutboundMessage.claimed_dt < stale)
         .limit(500)))
+    if picker is not None:
+        picker.load(r.id for r in rows)
     for row in rows:
-        _set(row, MessageStatus.UNKNOWN, now, gateway=row.gateway or getattr(gw, "name", ""),
+        name = row.gateway or (picker.name_for(row.id) if picker is not None else getattr(gw, "name", ""))
+        _set(row, MessageStatus.UNKNOWN, now, gateway=name,
              provider_status="interrupted", next_attempt_dt=now,
              error_message="The sender stopped before the provider answered; check before resending.")
     db.session.commit()
     return len(rows)
 
 
-def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
+def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH, picker: routes.Picker | None = None) -> int:
     """Look up messages with a SID but no final status (no callback came, or the send timed out)."""
     rows = list(db.session.scalars(sa.select(OutboundMessage).where(
         OutboundMessage.status.in_([MessageStatus.SENT, MessageStatus.UNKNOWN]),
@@ -454,8 +458,9 @@ def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
         .order_by(OutboundMessage.next_attempt_dt).limit(limit)))
     changed = 0
     for row in rows:
+        rgw = picker.for_name(row.gateway) if picker is not None else gw  # the gateway that sent it
         try:
-            found = gw.fetch(row.provider_id)
+            found = rgw.fetch(row.provider_id) if rgw is not None else None
         except Exception:  # noqa: BLE001
             log.exception("lookup of %s failed", row.provider_id)
             found = None
@@ -467,12 +472,11 @@ def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
     return changed
 
 
-def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
+def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH, picker: routes.Picker | None = None) -> int:
     """Unknown messages without a SID (timeout, lost answer, interrupted sender, 5xx): look them up by
     recipient and send time (gateways with ``find``). Found with the same text: the SID is stored and its
     status applied. Still not there UNKNOWN_GIVE_UP_S after the send: failed (not-at-provider)."""
-    find = getattr(gw, "find", None)
-    if find is None:
+    if picker is None and getattr(gw, "find", None) is None:
         return 0
     rows = list(db.session.scalars(sa.select(OutboundMessage).where(
         OutboundMessage.status == MessageStatus.UNKNOWN, OutboundMessage.provider_id.is_(None),
@@ -482,6 +486,11 @@ def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH) -> int:
         .order_by(OutboundMessage.next_attempt_dt).limit(limit)))
     changed = 0
     for row in rows:
+        find = getattr(picker.for_name(row.gateway) if picker is not None else gw, "find", None)
+        if find is None:  # no look-up by recipient (SMPP, console): it stays unknown (answer lost)
+            row.next_attempt_dt = None
+            db.session.commit()
+            continue
         sent_at = row.claimed_dt or row.status_dt or row.created_dt
         db.session.commit()  # no transaction open while the provider is called
         found = find(row.to_phone, sent_at - dt.timedelta(minutes=2), channel=row.channel.value)
@@ -562,25 +571,26 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
     crash at any point leaves at most one row ``sending`` (later: unknown), never a row sent
     twice or a claimed row forgotten."""
     app = current_app._get_current_object()
+    picker = routes.Picker(app, gw)  # each message goes by its school's route unless `gw` is given
     gw = gw or gateway(app)
-    name = getattr(gw, "name", "")
     with_callback = status_callback_url(app) is not None
     holder = uuid.uuid4().hex[:16]
     fixed_now = now
     out = PassResult()
     if housekeeping:
         now = fixed_now or now_utc()
-        out.recovered = recover(now, gw)
+        out.recovered = recover(now, gw, picker)
         out.expired = expire_due(now)
     for _ in range(max_batches):
         jobs = claim(fixed_now or now_utc(), BATCH, ids, holder)
         if not jobs:
             break
         out.claimed += len(jobs)
+        picker.load(j.id for j in jobs)
         pending: tuple[Job, SendResult] | None = None
         for job in jobs:
             if pending is not None:
-                _store(*pending, name, fixed_now or now_utc())
+                _store(*pending, picker.name_for(pending[0].id), fixed_now or now_utc())
                 pending = None
             marked = _mark_sending(job, holder, fixed_now or now_utc())
             db.session.commit()
@@ -590,15 +600,20 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
                 tg = tg or telegram.gateway(app)
                 result = telegram.send(job, tg)
             else:
-                result = send_one(job, gw, status_callback_url(app, job.id) if with_callback else None)
+                try:
+                    job_gw = picker.for_message(job.id)
+                except ValueError as exc:  # the school's gateway is not configured on this server: not sent
+                    result = SendResult("retry", None, "gateway-unavailable", None, str(exc))
+                else:
+                    result = send_one(job, job_gw, status_callback_url(app, job.id) if with_callback else None)
             pending = (job, result)
             out.sent += result.outcome == "accepted"
         if pending is not None:
-            _store(*pending, name, fixed_now or now_utc())
+            _store(*pending, picker.name_for(pending[0].id), fixed_now or now_utc())
             db.session.commit()
     if housekeeping:
-        out.reconciled = reconcile(fixed_now or now_utc(), gw)
-        out.resolved = resolve_unknown(fixed_now or now_utc(), gw)
+        out.reconciled = reconcile(fixed_now or now_utc(), gw, picker=picker)
+        out.resolved = resolve_unknown(fixed_now or now_utc(), gw, picker=picker)
     return out
 
 

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES
 from ..forms_common import choices
 from .models import CHANNEL_LABELS, SMS_CHANNELS, TELEGRAM_MODE_LABELS, TelegramMode
+from .routes import ROUTE_LABELS
 
 
 class PreferenceForm(FlaskForm):
@@ -29,6 +30,7 @@ class BroadcastForm(FlaskForm):
                          render_kw={"rows": 4, "maxlength": 459, "data-sms-counter": "1"})
     token = HiddenField()
     confirm = HiddenField()
+    latin = BooleanField(_l("Send in Latin letters"))
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
@@ -44,3 +46,8 @@ class RuleForm(FlaskForm):
 class BudgetForm(FlaskForm):
     monthly_som = IntegerField(_l("SMS budget per month, som"),
                                validators=[InputRequired(), NumberRange(min=0, max=100_000_000)])
+
+
+class RouteForm(FlaskForm):
+    gateway = SelectField(_l("SMS go through"), choices=choices((k, v) for k, v in ROUTE_LABELS.items()))
+    latin = BooleanField(_l("Reminders in Latin letters"))

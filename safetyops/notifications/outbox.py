@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from ..config import LANGUAGES
 from ..extensions import db
 from ..time import now_utc
+from .latin import to_latin
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
+from .routes import latin_for
 from .telegram_models import route
 
 __all__ = ["notify", "register_text", "render", "sms_name", "texts", "wake_event", "queue_raw"]
@@ -195,7 +197,7 @@ def opted_out(phones: Iterable[str]) -> set[str]:
 
 def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False,
            expires_dt: dt.datetime | None = None, send_after_dt: dt.datetime | None = None,
-           subject: str | None = None) -> list:
+           subject: str | None = None, latin: bool | None = None) -> list:
     """Queue one message per recipient in the current transaction; returns the rows queued now.
 
     Same kind+key+recipient again queues nothing. The caller commits.
@@ -204,6 +206,10 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
     same person was already queued inside SMS_DEDUP_WINDOW_MIN is written ``blocked`` (duplicate) and
     not sent. Non-urgent messages wait SMS_MERGE_HOLD_S so that the dispatcher can merge the ones
     due together for one person. Urgent messages are never held, merged or deduplicated.
+
+    Latin letters (`latin.to_latin`, GSM-7: 160 characters per SMS instead of 70): non-urgent texts of a
+    school that chose them (`routes.SmsRoute.latin`); urgent alerts never, unless the caller asks
+    (`latin=True`: the director's broadcast with "Send in Latin letters" ticked).
     """
     if kind not in _TEXTS:
         raise ValueError(f"no SMS text registered for {kind!r}")
@@ -227,10 +233,13 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
     cfg = current_app.config
     rendered: dict[str, str] = {}
     locales = {}
+    if latin is None:
+        latin = not urgent and latin_for(getattr(school, "id", None))
     for uid in todo:
         locales[uid] = user_locale(users[uid], school)
         if locales[uid] not in rendered:
-            rendered[locales[uid]] = render(kind, params, locales[uid])
+            text = render(kind, params, locales[uid])
+            rendered[locales[uid]] = to_latin(text) if latin else text
     subjects = {uid: (subject or text_subject(rendered[locales[uid]]))[:160] for uid in todo}
     seen: set[tuple[int, str]] = set()
     if not urgent:

@@ -17,8 +17,9 @@ from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import Membership, School
 from ..time import now_utc
-from . import budget, segments
+from . import budget, routes, segments
 from .dispatcher import apply_provider_status, record_opt_out, resolve_by_callback
+from .latin import to_latin
 from .models import (
     SMS_CHANNELS,
     Channel,
@@ -101,6 +102,19 @@ class BroadcastPreview:
     cost: float = 0.0
     #: This month's budget status of the school.
     month: MonthBudget | None = None
+    #: The text in Latin letters and its count (None when the text is Latin already), what it would cost,
+    #: and whether the school sends its reminders that way (then "Send in Latin letters" starts ticked).
+    latin_text: str = ""
+    latin_info: segments.SegmentInfo | None = None
+    latin_cost: float = 0.0
+    school_latin: bool = False
+
+    @property
+    def latin_saving(self) -> int:
+        """SMS parts saved in total by sending it in Latin letters."""
+        if self.latin_info is None:
+            return 0
+        return self.reachable * (self.info.segments - self.latin_info.segments)
 
 
 def preview_broadcast(school: School, who: str, text: str) -> BroadcastPreview:
@@ -120,18 +134,26 @@ def preview_broadcast(school: School, who: str, text: str) -> BroadcastPreview:
         NotificationPreference.user_id.in_([p.id for p in people]),
         NotificationPreference.channel == Channel.NONE)))
     reachable = sum(1 for p in people if p.phone and p.phone not in stopped and p.id not in none)
-    return BroadcastPreview(text, info, len(people), reachable, budget.cost(reachable * info.segments),
-                            month_budget(school))
+    prev = BroadcastPreview(text, info, len(people), reachable, budget.cost(reachable * info.segments),
+                            month_budget(school), school_latin=routes.latin_for(school.id))
+    if not segments.is_gsm7(text):
+        prev.latin_text = to_latin(text)
+        prev.latin_info = segments.count(prev.latin_text)
+        prev.latin_cost = budget.cost(reachable * prev.latin_info.segments)
+    return prev
 
 
-def send_broadcast(actor: User | None, school: School, who: str, text: str, token: str) -> list[OutboundMessage]:
-    """Queue the broadcast (once per token: a double tap sends nothing twice)."""
+def send_broadcast(actor: User | None, school: School, who: str, text: str, token: str,
+                   latin: bool = False) -> list[OutboundMessage]:
+    """Queue the broadcast (once per token: a double tap sends nothing twice); in Latin letters when the
+    director ticked it."""
     if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
         raise ServiceError(_("This form has expired. Please try again."))
     prev = preview_broadcast(school, who, text)
     msgs = notify(school, audience(school, who), BROADCAST, f"{school.id}:{token}", {"text": prev.text},
-                  urgent=True)
-    record(actor, school, "messages.broadcast", detail=f"to={who} n={len(msgs)} token={token}")
+                  urgent=True, latin=bool(latin))
+    record(actor, school, "messages.broadcast",
+           detail=f"to={who} n={len(msgs)} token={token}" + (" latin" if latin else ""))
     return msgs
 
 
@@ -195,6 +217,17 @@ def save_budget(actor: User | None, school: School, monthly_som: int) -> None:
     row.monthly_som, row.updated_dt = monthly_som, now_utc()
     db.session.flush()
     record(actor, school, "messages.budget", row, detail=f"monthly_som={monthly_som}")
+
+
+def save_route(actor: User | None, school: School, gateway: str, latin: bool, settings) -> None:
+    """The school's SMS route (where its SMS travel) and Latin letters for its reminders."""
+    if gateway not in routes.ROUTES:
+        raise ServiceError(_("Choose how SMS are sent."), "gateway")
+    if gateway and not routes.configured(gateway, settings):
+        raise ServiceError(_("This route is not set up on the server yet: ask the administrator."), "gateway")
+    row = routes.save_route(school.id, gateway, latin)
+    db.session.flush()
+    record(actor, school, "messages.route", row, detail=f"gateway={gateway or 'default'} latin={bool(latin)}")
 
 
 # ------------------------------------------------------------------ log

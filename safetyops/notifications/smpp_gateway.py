@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import select
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -196,6 +197,7 @@ class SmppGateway:
         )
         try:
             client.connect()
+            self._no_delay(client)
             client.bind_transceiver(system_id=self.system_id, password=self.password, system_type=self.system_type)
         except smpplib.exceptions.PDUError as exc:
             self._close(client)
@@ -207,6 +209,16 @@ class SmppGateway:
         self._client = client
         self.logger.info("smpp bound to %s:%s as %s", self.host, self.port, self.system_id)
         return client
+
+    @staticmethod
+    def _no_delay(client) -> None:
+        """Each PDU goes out at once (no Nagle delay behind the previous one still unacknowledged)."""
+        sock = getattr(client, "_socket", None)
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
 
     @staticmethod
     def _close(client) -> None:

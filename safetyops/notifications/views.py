@@ -35,8 +35,8 @@ from ..extensions import csrf, db
 from ..time import now_utc
 from ..uow import audit_read, personal_data, step
 from . import budget as budget_module
-from . import models, outbox, services, telegram  # noqa: F401  (tables and texts exist whenever the app does)
-from .forms import BroadcastForm, BudgetForm, PreferenceForm, RuleForm
+from . import models, outbox, routes, services, telegram  # noqa: F401  (tables and texts exist whenever the app does)
+from .forms import BroadcastForm, BudgetForm, PreferenceForm, RouteForm, RuleForm
 from .models import BLOCK_LABELS, CHANNEL_LABELS, STATUS_LABELS, MessageStatus, OutboundMessage, PhoneFlag
 
 log = logging.getLogger("safetyops.sms")
@@ -131,7 +131,8 @@ def broadcast():
     elif form.validate_on_submit():
         with step(form) as done:
             if form.confirm.data == "1":
-                services.send_broadcast(current_user, g.school, form.audience.data, form.text.data, form.token.data)
+                services.send_broadcast(current_user, g.school, form.audience.data, form.text.data, form.token.data,
+                                        latin=form.latin.data)
             else:
                 preview = services.preview_broadcast(g.school, form.audience.data, form.text.data)
         if done and form.confirm.data == "1":
@@ -283,6 +284,25 @@ def budget():
             flash(_("Saved."), "success")
             return redirect(url_for("notifications.budget"))
     return render_template("notifications/budget.html", form=form, month=month)
+
+
+@bp.route("/route", methods=["GET", "POST"])
+@requires(NotifPerm.RULES)
+def sms_route():
+    row = routes.route_of(g.school.id)
+    form = RouteForm()
+    if request.method == "GET":
+        form.gateway.data = row.gateway if row is not None else ""
+        form.latin.data = bool(row is not None and row.latin)
+    if form.validate_on_submit():
+        with step(form) as done:
+            services.save_route(current_user, g.school, form.gateway.data, form.latin.data, current_app.config)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("notifications.sms_route"))
+    cfg = current_app.config
+    return render_template("notifications/route.html", form=form, default=str(cfg["SMS_GATEWAY"]).lower(),
+                           smpp_host=cfg.get("SMPP_HOST") or "")
 
 
 # ------------------------------------------------------------------ provider webhooks

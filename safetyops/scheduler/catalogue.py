@@ -21,7 +21,7 @@ from ..ecology import jobs as ecology
 from ..gate import jobs as gate
 from ..incidents import jobs as incidents
 from ..inspections import jobs as inspections
-from ..notifications import dispatcher
+from ..notifications import dispatcher, smpp_gateway, smpp_receipts
 from ..notifications import jobs as notifications
 from ..reports import jobs as reports
 from ..roadsafety import jobs as roadsafety
@@ -35,6 +35,7 @@ from .registry import Companion, NightlyFn, Sweep
 NIGHTLY: dict[str, NightlyFn] = {
     "accidents.retention": accidents.retention,
     "audit.retention": audit.retention,
+    "drills.reunion_retention": drills.reunion_retention,
     "gate.retention": gate.retention,
     "notifications.retention": notifications.purge_old_messages,
     "roadsafety.retention": roadsafety.retention,
@@ -79,5 +80,10 @@ def load_sweeps() -> dict[str, Sweep]:
 
 def companions(app: Flask) -> list[Companion]:
     """Threads a scheduler process runs beside the sweeps: the SMS dispatcher (it sends after each
-    commit that queued messages, and every SMS_DISPATCH_POLL seconds).  Each has `stop()`."""
-    return [dispatcher.DispatcherThread(app, poll=float(app.config.get("SMS_DISPATCH_POLL", 5)))]
+    commit that queued messages, and every SMS_DISPATCH_POLL seconds) and, when SMPP is configured, the
+    listener of the SMSC's delivery receipts.  Each has `stop()`."""
+    poll = float(app.config.get("SMS_DISPATCH_POLL", 5))
+    threads: list[Companion] = [dispatcher.DispatcherThread(app, poll=poll)]
+    if smpp_gateway.smpp_configured(app.config):  # the SMSC's delivery receipts, only when SMPP is set up
+        threads.append(smpp_receipts.ReceiptListener(app))
+    return threads

@@ -16,6 +16,7 @@ MATRIX = {
     "notifications.resolve_flag": LOG,
     "notifications.rules": MANAGERS,
     "notifications.budget": MANAGERS,
+    "notifications.sms_route": MANAGERS,
     "notifications.status_callback": TOKEN,
     "notifications.inbound": TOKEN,
     "notifications.telegram_link": SIGNED_IN,

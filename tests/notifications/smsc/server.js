@@ -61,6 +61,7 @@ function sendReceipt(session, id, pdu, stat) {
 
 const server = smpp.createServer((session) => {
   session.bound = false;
+  session.socket.setNoDelay(true);
   session.on('close', () => { session.closed = true; sessions.delete(session); });
   session.on('error', () => {});
   session.on('bind_transceiver', (pdu) => {
