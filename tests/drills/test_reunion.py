@@ -336,3 +336,21 @@ def test_retention_wipes_hand_overs_and_lists_of_children_who_left(f):
     assert row.taken_by_name == "—" and row.guardian_id is None and row.anonymised_dt is not None
     assert reunion.purge_expired(f.school_a, later) == 0  # idempotent
     assert _events("reunion.retention")
+
+
+def test_two_phones_at_the_same_moment_the_database_decides(f, monkeypatch):
+    """Both phones passed the check before either wrote: the unique constraint refuses the second."""
+    student = _student(f, _class(f, "5А"))
+    drill = f.drill(ended=True)
+    reunion.hand_over(None, f.school_a, drill, student, client_id="phone-a", guardian_id=student.guardians[0].id)
+    real = reunion.handover_of
+    calls = []
+
+    def not_yet(d, s):  # the second phone's check ran before the first phone's row was committed
+        calls.append(1)
+        return None if len(calls) == 1 else real(d, s)
+
+    monkeypatch.setattr(reunion, "handover_of", not_yet)
+    with pytest.raises(reunion.AlreadyHandedOver):
+        reunion.hand_over(None, f.school_a, drill, student, client_id="phone-b", adult_name="Сосед", doc_last4="1234")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Handover)) == 1
