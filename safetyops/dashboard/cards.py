@@ -37,3 +37,15 @@ def cards_for(user, school, role, today) -> list[Card]:
     for fn in PROVIDERS:
         cards.extend(fn(user, school, role, today))
     return sorted(cards, key=lambda c: -c.urgency)
+
+
+def grouped(cards: list[Card]) -> list[tuple[str, object, list[Card]]]:
+    """A manager's home in groups, in order: act now (urgency 90 and more, or a red edge), today (30 and
+    more, or an amber edge) and for information (the rest: cards that only inform); empty groups left out."""
+    from flask_babel import lazy_gettext as _l
+
+    act = [c for c in cards if c.urgency >= 90 or c.tone == "danger"]
+    today = [c for c in cards if c not in act and (c.urgency >= 30 or c.tone == "warning")]
+    info = [c for c in cards if c not in act and c not in today]
+    groups = (("act", _l("Act now"), act), ("today", _l("Today"), today), ("info", _l("For information"), info))
+    return [(key, label, group) for key, label, group in groups if group]

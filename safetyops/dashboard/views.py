@@ -8,14 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import public, requires
-from ..auth.roles import ROLE_LABELS, Perm
+from ..auth.roles import ROLE_LABELS, Perm, Role
 from ..extensions import db
 from ..schools.models import AREA_LABELS, Appointment
 from ..time import school_today
 from . import offline
-from .cards import Card, cards_for, provider
+from .cards import Card, cards_for, grouped, provider
 
 bp = Blueprint("dashboard", __name__)
+#: Whose home page is grouped (act now / today / for information): the ones who run the school, often
+#: on a laptop, with a dozen cards.
+GROUPED_ROLES = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY}
 offline.init(bp)  # the service worker, the offline page, today's pages (docs/offline.md)
 
 
@@ -37,7 +40,9 @@ def _my_appointments(user, school, role, today):
 def home():
     today = school_today(g.school)
     cards = cards_for(current_user, g.school, g.role, today)
-    return render_template("dashboard/home.html", cards=cards, today=today, role_label=ROLE_LABELS[g.role])
+    groups = grouped(cards) if g.role in GROUPED_ROLES and len(cards) > 1 else None
+    return render_template("dashboard/home.html", cards=cards, today=today, role_label=ROLE_LABELS[g.role],
+                           groups=groups)
 
 
 @bp.get("/healthz")
