@@ -43,6 +43,10 @@ RESOURCES = (
     Resource("incidents", _l("Road incidents: a student's name only with the parents' written consent"),
              CONFIDENTIAL, _l("Registering and analysing road incidents, measures taken"),
              ("incidents.register",), ("incidents.register",)),
+    Resource("reunion", _l("Class lists for reunification: students; guardians only with their written consent; "
+                           "who took which child after an evacuation"), CONFIDENTIAL,
+             _l("Handing every child to a known adult after an evacuation"), ("drills.reunify", "drills.manage"),
+             ("drills.manage", "drills.reunify")),
     Resource("messages", _l("SMS texts and phone numbers"), CONFIDENTIAL, _l("Reminders and alerts to staff"),
              ("messages.log",), ("messages.broadcast",)),
     Resource("audit", _l("Audit log: who did what, when, from where"), CONFIDENTIAL,
@@ -85,6 +89,7 @@ def readers(res: Resource) -> list[object]:
 
 
 def retention(school) -> dict[str, object]:
+    from ..drills import reunion
     from ..gate.services import settings_for
     from ..incidents.services import retention_months
     from ..notifications import jobs as notification_jobs
@@ -100,6 +105,8 @@ def retention(school) -> dict[str, object]:
         "watchlist": forever,
         "incidents": _l("the name and coordinates are wiped %(n)s months after the incident",
                         n=retention_months(school)),
+        "reunion": _l("who took which child: %(n)s days; a child taken off the list loses the name and the "
+                      "guardians after %(m)s days", n=reunion.HANDOVER_RETENTION_DAYS, m=reunion.LIST_RETENTION_DAYS),
         "messages": _l("%(n)s days", n=sms_days) if sms_days else forever,
         "audit": _l("%(n)s days", n=audit_days) if audit_days else forever,
         "consents": _l("while in force, and as proof after it is withdrawn"),
