@@ -31,8 +31,8 @@ SWEEPS = {
     "rosters.eve_reminders": 15,
     "scheduler.nightly": 15,
 }
-NIGHTLY = {"accidents.retention", "audit.retention", "gate.retention", "notifications.retention",
-           "roadsafety.retention", "wellbeing.retention"}
+NIGHTLY = {"accidents.retention", "audit.retention", "drills.reunion_retention", "gate.retention",
+           "notifications.retention", "roadsafety.retention", "wellbeing.retention"}
 
 
 def test_every_areas_sweeps_are_listed_by_name():
