@@ -115,7 +115,9 @@ def _form_region(form):
 _LOCK_FREE = {"gate.locked", "gate.unlock", "gate.switch_guard", "static", "auth.login", "auth.logout",
               "auth.set_language", "dashboard.favicon", "dashboard.manifest", "dashboard.healthz",
               # the alarm button works on the locked gate phone (templates/drills/_alarm_button.html)
-              "drills.alarm", "drills.alarm_raise", "drills.alarm_status", "drills.alarm_cancel"}
+              "drills.alarm", "drills.alarm_raise", "drills.alarm_status", "drills.alarm_cancel",
+              # reunification after the all clear: the guard hands children over from the gate phone
+              "drills.reunion_screen", "drills.handover"}
 
 
 @bp.before_app_request

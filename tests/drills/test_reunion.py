@@ -354,3 +354,17 @@ def test_two_phones_at_the_same_moment_the_database_decides(f, monkeypatch):
     with pytest.raises(reunion.AlreadyHandedOver):
         reunion.hand_over(None, f.school_a, drill, student, client_id="phone-b", adult_name="Сосед", doc_last4="1234")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Handover)) == 1
+
+
+def test_the_locked_gate_phone_hands_children_over(client, as_role, f):
+    as_role("guard")
+    student = _student(f, _class(f, "5А"))
+    drill = f.drill(ended=True)
+    client.submit("/gate/lock", {}, page="/gate/")
+    alarm = client.get("/alarm").get_data(as_text=True)
+    assert f"/drills/{drill.id}/reunion" in alarm  # the way in from the locked phone
+    assert client.get(f"/drills/{drill.id}/reunion?q=Jumabaev").status_code == 200
+    r = client.submit(f"/drills/{drill.id}/reunion/{student.id}",
+                      {"client_id": "gate-1", "guardian_id": str(student.guardians[0].id)})
+    assert r.status_code == 302 and db.session.scalar(sa.select(Handover)).is_guardian
+    assert client.get("/gate/").status_code == 302  # still locked for everything else
