@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..audit.services import record
 from ..auth.models import User
@@ -55,7 +56,11 @@ register_sms_texts()
 
 
 def students_of(klass: SchoolClass, active_only: bool = True) -> list[Student]:
-    q = sa.select(Student).where(Student.class_id == klass.id, Student.anonymised_dt.is_(None))
+    q = (
+        sa.select(Student)
+        .options(selectinload(Student.guardians))
+        .where(Student.class_id == klass.id, Student.anonymised_dt.is_(None))
+    )
     if active_only:
         q = q.where(Student.is_active.is_(True))
     return list(db.session.scalars(q.order_by(Student.is_active.desc(), Student.full_name)))
@@ -298,6 +303,7 @@ def search(school: School, drill: Drill, query: str, limit: int = 30) -> list[tu
     rows = db.session.scalars(
         sa.select(Student)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .options(contains_eager(Student.school_class))
         .where(
             Student.school_id == school.id,
             Student.is_active.is_(True),

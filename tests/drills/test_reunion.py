@@ -368,3 +368,31 @@ def test_the_locked_gate_phone_hands_children_over(client, as_role, f):
                       {"client_id": "gate-1", "guardian_id": str(student.guardians[0].id)})
     assert r.status_code == 302 and db.session.scalar(sa.select(Handover)).is_guardian
     assert client.get("/gate/").status_code == 302  # still locked for everything else
+
+
+def test_reunion_screen_and_class_list_do_not_grow_with_the_children(client, f, as_role):
+    """As many SQL statements for 3 children as for 30 (no N+1: tests/test_statement_counts.py)."""
+    from tests.test_statement_counts import count_statements
+
+    as_role("director")
+    klass = _class(f, "5А")
+    drill = f.drill(ended=True)
+
+    def add(n0, n1):
+        for i in range(n0, n1):
+            s = _student(f, klass, name=f"Асанов Бакыт {i}", guardians=((f"Асанова {i}", f"+99655520{i:04d}", "ky"),))
+            if i % 2:
+                reunion.hand_over(None, f.school_a, drill, s, client_id=f"c{i}", guardian_id=s.guardians[0].id)
+
+    counts = []
+    for n0, n1 in ((0, 3), (3, 30)):
+        add(n0, n1)
+        row = []
+        for url in (f"/drills/{drill.id}/reunion?q=Asanov", f"/drills/classes/{klass.id}/students",
+                    f"/drills/{drill.id}/board"):
+            client.get(url).close()
+            n, _sql, status = count_statements(client, url)
+            assert status == 200
+            row.append(n)
+        counts.append(row)
+    assert counts[0] == counts[1]
