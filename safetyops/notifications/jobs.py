@@ -29,7 +29,11 @@ def dispatch_sweep(now: dt.datetime) -> int:
 
 
 def purge_old_messages(now: dt.datetime) -> int:
-    """Messages hold phone numbers: delete them after SMS_RETENTION_DAYS (0 keeps them)."""
+    """Messages hold phone numbers: delete them after SMS_RETENTION_DAYS (0 keeps them). Telegram's
+    spent link tokens and old update ids go too."""
+    from . import telegram
+
+    telegram.purge(now)
     days = int(current_app.config.get("SMS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS) or 0)
     if days <= 0:
         return 0

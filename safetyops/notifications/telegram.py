@@ -182,6 +182,21 @@ def unread_sweep(now: dt.datetime) -> int:
     return n
 
 
+def purge(now: dt.datetime) -> int:
+    """Nightly: link tokens expired or used a day ago, and update ids older than 30 days (the newest is
+    kept: polling goes on from it). No commit."""
+    n = db.session.execute(
+        sa.delete(TelegramLinkToken).where(TelegramLinkToken.expires_dt < now - dt.timedelta(days=1))
+    ).rowcount
+    newest = db.session.scalar(sa.select(sa.func.max(TelegramUpdate.update_id)))
+    n += db.session.execute(
+        sa.delete(TelegramUpdate).where(
+            TelegramUpdate.received_dt < now - dt.timedelta(days=30), TelegramUpdate.update_id != newest
+        )
+    ).rowcount
+    return n or 0
+
+
 # ------------------------------------------------------------------ linking
 
 

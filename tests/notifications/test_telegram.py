@@ -471,3 +471,17 @@ def test_updates_that_are_not_ours_change_nothing(f, bot):
     assert len(bot.answered) == 2 and "not valid" in bot.sent[-1]["text"]
     assert telegram.handle_update(None) is None
     telegram.parse_update({"update_id": 1, "message": "junk"})  # junk parses to None or raises nothing
+
+
+def test_nightly_purge_drops_spent_tokens_and_old_updates_but_the_newest(f, bot):
+    from safetyops.notifications import jobs
+    from safetyops.notifications.telegram_models import TelegramUpdate
+
+    teacher = f.user("teacher")
+    with time_machine.travel(T0, tick=False):
+        telegram.start_link(None, f.school_a, teacher)
+        db.session.add_all([TelegramUpdate(update_id=10, received_dt=T0), TelegramUpdate(update_id=11, received_dt=T0)])
+        db.session.flush()
+    jobs.purge_old_messages(T0 + dt.timedelta(days=40))
+    assert db.session.scalar(sa.select(sa.func.count(TelegramLinkToken.id))) == 0
+    assert list(db.session.scalars(sa.select(TelegramUpdate.update_id))) == [11]
