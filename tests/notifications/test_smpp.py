@@ -176,6 +176,22 @@ def test_connection_dropped_after_submit_is_unknown_once_and_never_resent(f, sms
     assert [e["ok"] for e in smsc.events("bind")] == [True, True]
 
 
+def test_smsc_killed_mid_send_is_unknown_once_and_the_next_message_waits(f, smsc, smpp, school_on_smpp):
+    smsc.plan({"do": "die"})
+    with time_machine.travel(T0, tick=False):
+        m = _queue(f, "SMSC killed")
+        dispatcher.run_pass()
+    row = _get(m.id)
+    assert row.status == MessageStatus.UNKNOWN and row.unknown_case == "accepted"
+    assert smsc.proc.wait(timeout=DEADLINE) == 1  # the simulator is gone
+    with time_machine.travel(T0 + dt.timedelta(minutes=2), tick=False):
+        m2 = _queue(f, "While the SMSC is down", phone="+996555700104")
+        dispatcher.run_pass()
+    row2 = _get(m2.id)
+    assert row2.status == MessageStatus.QUEUED and row2.provider_status == "connect-error"  # nothing sent: retried
+    assert _get(m.id).status == MessageStatus.UNKNOWN and len(smsc.submits()) == 1
+
+
 def test_throttled_is_retried_with_backoff_and_sent_once(f, smsc, smpp, school_on_smpp):
     smsc.plan({"do": "throttle"})
     with time_machine.travel(T0, tick=False):

@@ -4,7 +4,7 @@
 // Environment:
 //   SMSC_LOG      file that gets one JSON line per event (bind, submit_sm as decoded here, receipt, query_sm)
 //   SMSC_CONTROL  JSON file read at each submit_sm: {"actions": [...]}; the first action is taken and the
-//                 rest written back. An action: {"do": "ok" | "fail" | "throttle" | "drop" | "hang", "status": n,
+//                 rest written back. An action: {"do": "ok" | "fail" | "throttle" | "drop" | "hang" | "die", "status": n,
 //                 "receipt": "DELIVRD" | "UNDELIV" | "REJECTD" | "EXPIRED" | null, "state": the state query_sm
 //                 tells when no receipt is sent}. No action: ok + DELIVRD.
 //   SMSC_SYSTEM_ID / SMSC_PASSWORD  the only credentials a bind is accepted with.
@@ -92,6 +92,10 @@ const server = smpp.createServer((session) => {
     if (action.do === 'hang') {  // took it, never answers, keeps the connection open
       log(Object.assign(entry, {message_id: null}));
       return;
+    }
+    if (action.do === 'die') {  // took it, and the SMSC process dies before answering
+      log(Object.assign(entry, {message_id: null}));
+      process.exit(1);
     }
     if (action.do === 'drop') {  // took it, never answers: the connection is gone
       log(Object.assign(entry, {message_id: null}));
