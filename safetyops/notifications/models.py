@@ -81,8 +81,8 @@ class TelegramMode(StrEnum):
 
 TELEGRAM_MODE_LABELS = {
     TelegramMode.SMS_ONLY: _l("SMS only"),
-    TelegramMode.TELEGRAM_FIRST: _l("Telegram first, SMS if not delivered"),
-    TelegramMode.BOTH_URGENT: _l("Telegram first; urgent alerts by Telegram and SMS"),
+    TelegramMode.TELEGRAM_FIRST: _l("Telegram first"),
+    TelegramMode.BOTH_URGENT: _l("Telegram; urgent also by SMS"),
 }
 
 
