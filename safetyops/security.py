@@ -46,11 +46,23 @@ def needs_rehash(stored_hash: str) -> bool:
         return True
 
 
+#: Endpoints that never refresh the session cookie.
+COOKIELESS = ("static", "dashboard.manifest", "dashboard.favicon")
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS."""
 
     def get_cookie_secure(self, app):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (request and request.is_secure)
+
+    def should_set_cookie(self, app, session):
+        """A static file, the manifest and the favicon never send the cookie again (its 12-hour
+        refresh rides on the pages): about 400 bytes less on each CSS, script and icon of a
+        phone's first load (issue 12)."""
+        if request and request.endpoint in COOKIELESS and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 CSP = (
