@@ -59,7 +59,7 @@ def students_of(klass: SchoolClass, active_only: bool = True) -> list[Student]:
     q = (
         sa.select(Student)
         .options(selectinload(Student.guardians))
-        .where(Student.class_id == klass.id, Student.anonymised_dt.is_(None))
+        .where(Student.school_id == klass.school_id, Student.class_id == klass.id, Student.anonymised_dt.is_(None))
     )
     if active_only:
         q = q.where(Student.is_active.is_(True))
@@ -102,7 +102,10 @@ def save_student(
     full_name = _clean_name(full_name, "full_name")
     clash = db.session.scalar(
         sa.select(Student.id).where(
-            Student.class_id == klass.id, Student.full_name == full_name, Student.id != (student.id if student else -1)
+            Student.school_id == school.id,
+            Student.class_id == klass.id,
+            Student.full_name == full_name,
+            Student.id != (student.id if student else -1),
         )
     )
     if clash is not None:
@@ -182,6 +185,7 @@ def save_guardian(
     )
     clash = db.session.scalar(
         sa.select(Guardian.id).where(
+            Guardian.school_id == school.id,
             Guardian.student_id == student.id,
             Guardian.phone == values["phone"],
             Guardian.id != (guardian.id if guardian else -1),
@@ -247,7 +251,9 @@ def new_client_id() -> str:
 def handovers_of(drill: Drill) -> list[Handover]:
     return list(
         db.session.scalars(
-            sa.select(Handover).where(Handover.drill_id == drill.id).order_by(Handover.handed_dt, Handover.id)
+            sa.select(Handover)
+            .where(Handover.school_id == drill.school_id, Handover.drill_id == drill.id)
+            .order_by(Handover.handed_dt, Handover.id)
         )
     )
 
@@ -265,14 +271,16 @@ def class_counts(drill: Drill) -> list[dict]:
     )
     present = dict(
         db.session.execute(
-            sa.select(ClassReport.class_id, ClassReport.present).where(ClassReport.drill_id == drill.id)
+            sa.select(ClassReport.class_id, ClassReport.present).where(
+                ClassReport.school_id == drill.school_id, ClassReport.drill_id == drill.id
+            )
         ).all()
     )
     handed = dict(
         db.session.execute(
             sa.select(Student.class_id, sa.func.count())
             .join(Handover, Handover.student_id == Student.id)
-            .where(Handover.drill_id == drill.id)
+            .where(Student.school_id == drill.school_id, Handover.drill_id == drill.id)
             .group_by(Student.class_id)
         ).all()
     )
@@ -317,7 +325,11 @@ def search(school: School, drill: Drill, query: str, limit: int = 30) -> list[tu
         {
             h.student_id: h
             for h in db.session.scalars(
-                sa.select(Handover).where(Handover.drill_id == drill.id, Handover.student_id.in_([s.id for s in found]))
+                sa.select(Handover).where(
+                    Handover.school_id == school.id,
+                    Handover.drill_id == drill.id,
+                    Handover.student_id.in_([s.id for s in found]),
+                )
             )
         }
         if found
@@ -328,7 +340,9 @@ def search(school: School, drill: Drill, query: str, limit: int = 30) -> list[tu
 
 def handover_of(drill: Drill, student: Student) -> Handover | None:
     return db.session.scalar(
-        sa.select(Handover).where(Handover.drill_id == drill.id, Handover.student_id == student.id)
+        sa.select(Handover).where(
+            Handover.school_id == drill.school_id, Handover.drill_id == drill.id, Handover.student_id == student.id
+        )
     )
 
 
@@ -364,7 +378,9 @@ def hand_over(
         raise ServiceError(_l("This student belongs to another school."))
     if not client_id:
         raise ServiceError(_l("The form expired. Try again."))
-    same = db.session.scalar(sa.select(Handover).where(Handover.client_id == client_id))
+    same = db.session.scalar(
+        sa.select(Handover).where(Handover.school_id == school.id, Handover.client_id == client_id)
+    )
     if same is not None:
         if same.drill_id == drill.id and same.student_id == student.id:
             return same, False
@@ -384,7 +400,9 @@ def hand_over(
     )
     if guardian_id:
         guardian = db.session.scalar(
-            sa.select(Guardian).where(Guardian.id == guardian_id, Guardian.student_id == student.id)
+            sa.select(Guardian).where(
+                Guardian.school_id == school.id, Guardian.id == guardian_id, Guardian.student_id == student.id
+            )
         )
         if guardian is None:
             raise ServiceError(_l("Choose one of this child's guardians."), "guardian_id")
@@ -406,7 +424,9 @@ def hand_over(
             db.session.add(row)
             db.session.flush()
     except IntegrityError:  # two phones at the same moment: the same submit, or the same child
-        same = db.session.scalar(sa.select(Handover).where(Handover.client_id == client_id))
+        same = db.session.scalar(
+            sa.select(Handover).where(Handover.school_id == school.id, Handover.client_id == client_id)
+        )
         if same is not None:
             return same, False
         earlier = handover_of(drill, student)
@@ -431,7 +451,7 @@ def guardians_of_class(klass: SchoolClass) -> list[Guardian]:
         db.session.scalars(
             sa.select(Guardian)
             .join(Student, Student.id == Guardian.student_id)
-            .where(Student.class_id == klass.id, Student.is_active.is_(True))
+            .where(Guardian.school_id == klass.school_id, Student.class_id == klass.id, Student.is_active.is_(True))
             .order_by(Guardian.id)
         )
     )
@@ -495,7 +515,9 @@ def summary(drill: Drill, now: dt.datetime | None = None) -> dict | None:
     student_class = (
         dict(
             db.session.execute(
-                sa.select(Student.id, Student.class_id).where(Student.id.in_([h.student_id for h in rows]))
+                sa.select(Student.id, Student.class_id).where(
+                    Student.school_id == drill.school_id, Student.id.in_([h.student_id for h in rows])
+                )
             ).all()
         )
         if rows

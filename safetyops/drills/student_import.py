@@ -193,7 +193,9 @@ def apply(actor, school: School, checked: Checked) -> tuple[int, int]:
     db.session.flush()
     for _row, class_name, name, values in checked.new_guardians:
         student = made.get((class_name, name)) or db.session.scalar(
-            sa.select(Student).where(Student.class_id == classes[class_name].id, Student.full_name == name)
+            sa.select(Student).where(
+                Student.school_id == school.id, Student.class_id == classes[class_name].id, Student.full_name == name
+            )
         )
         db.session.add(Guardian(school_id=school.id, student_id=student.id, **values))
     db.session.flush()
