@@ -12,9 +12,33 @@
       document.querySelectorAll("details.menu[open]").forEach(function (d) { d.removeAttribute("open"); });
     }
   });
+  // The home page loads the outbox scripts (data-later) once it has loaded: the first page of the
+  // day stays light.  A sign-out pressed before they run waits for them (they clear the phone).
+  var later = (document.documentElement.getAttribute("data-later") || "").split(" ").filter(Boolean);
+  var waitingSignOut = null, laterDone = !later.length;
+  function loadLater() {
+    var left = later.length;
+    later.forEach(function (src) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.async = false;  // in order: the IndexedDB helper, then the outbox
+      s.onload = s.onerror = function () {
+        left -= 1;
+        laterDone = !left;
+        if (laterDone && waitingSignOut) { var f = waitingSignOut; waitingSignOut = null; f.requestSubmit(); }
+      };
+      document.head.appendChild(s);
+    });
+  }
+  if (later.length) {
+    if (document.readyState === "complete") { loadLater(); } else { window.addEventListener("load", loadLater); }
+  }
   // A form sent twice (double tap on a slow connection) is sent once.
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
+    if (!laterDone && form.matches("form[action$='/logout']")) {
+      ev.preventDefault(); waitingSignOut = form; return;
+    }
     if (form.dataset.sent === "1") { ev.preventDefault(); return; }
     form.dataset.sent = "1";
     window.setTimeout(function () { form.dataset.sent = ""; }, 4000);

@@ -1,0 +1,63 @@
+"""The teacher's first load stays light and their offline cache small (issue 12, issue 19's
+targets): on the demo, the home page's HTML, CSS and scripts, compressed, with their headers, are
+within 15 KB; a repeat load (the fingerprinted files cached) within 5 KB; everything the service
+worker keeps for the teacher (app shell and today's pages) under 2 MB.  Bytes are exact: no
+timing here.  The same figures, with the detail: bench/phone_weight.py."""
+
+from __future__ import annotations
+
+from safetyops.demo import build_demo
+from tests.page_weight import first_load, offline_cache
+
+FIRST_LOAD_MAX = 15 * 1024
+REPEAT_LOAD_MAX = 5 * 1024
+OFFLINE_CACHE_MAX = 2 * 1024 * 1024
+
+
+def _demo_teacher(client):
+    """Signed in through the form, as a phone is: the session is permanent, refreshed by the pages."""
+    build_demo("demo-password")
+    r = client.submit("/login", {"login": "teacher", "password": "demo-password"}, page="/login")
+    assert r.status_code == 302 and client.get_cookie("session") is not None
+
+
+def test_teachers_home_first_load_within_15_kb_repeat_within_5_kb(client, app_ctx):
+    _demo_teacher(client)
+    now, later = first_load(client, "/")
+    critical = now.total("html", "css", "js")
+    assert critical <= FIRST_LOAD_MAX, now.parts
+    assert now.total() <= FIRST_LOAD_MAX, now.parts  # with the icon and the manifest
+    assert now.total("html") <= REPEAT_LOAD_MAX  # a repeat load: the page only
+    # The outbox scripts come after the page has loaded (static/js/app.js), not in its first load.
+    assert [u.split("?")[0] for u in later.parts] == [
+        "/static/vendor/idb-keyval/idb-keyval.umd.js",
+        "/static/js/outbox.js",
+    ]
+    assert not any("outbox.js" in u for u in now.parts)
+    # Every other page loads the outbox with the page (forms, drafts and the check screen need it).
+    now, later = first_load(client, "/inspections/checks")
+    assert later.parts == {} and any("outbox.js" in u for u in now.parts)
+
+
+def test_teachers_offline_cache_under_2_mb(client, app_ctx):
+    _demo_teacher(client)
+    cache = offline_cache(client)
+    assert cache["pages"] >= 3 and cache["shell_files"] >= 20
+    assert cache["stored"] < OFFLINE_CACHE_MAX, cache
+
+
+def test_static_files_go_without_the_page_policies_documents_and_the_worker_keep_them(client):
+    css = client.get("/static/css/app.css")
+    assert css.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in css.headers and "X-Frame-Options" not in css.headers
+    assert "Content-Security-Policy" not in client.get("/static/js/app.js").headers
+    assert "Content-Security-Policy" not in client.get("/manifest.webmanifest").headers
+
+
+def test_static_files_do_not_send_the_session_cookie_again_pages_do(client, app_ctx):
+    _demo_teacher(client)
+    for url in ("/static/css/app.css", "/static/js/app.js", "/manifest.webmanifest", "/favicon.ico"):
+        assert "Set-Cookie" not in client.get(url).headers, url
+    assert "session=" in client.get("/").headers["Set-Cookie"]  # the 12 hours still refresh on pages
+    for url in ("/login", "/sw.js", "/static/icons/icon.svg"):
+        assert "script-src 'self'" in client.get(url).headers["Content-Security-Policy"], url
