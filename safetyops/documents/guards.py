@@ -29,7 +29,8 @@ def school_guards(school: School) -> list[User]:
 
 
 def guard_ids(doc: Document) -> list[int]:
-    return list(db.session.scalars(sa.select(ContractGuard.user_id).where(ContractGuard.document_id == doc.id)
+    return list(db.session.scalars(sa.select(ContractGuard.user_id).where(ContractGuard.school_id == doc.school_id,
+                                                                          ContractGuard.document_id == doc.id)
                                    .order_by(ContractGuard.id)))
 
 
@@ -62,7 +63,8 @@ def on_contract(school: School, today: dt.date) -> list[tuple[User, Document]]:
         sa.select(User, Document).join(ContractGuard, ContractGuard.user_id == User.id)
         .join(Document, Document.id == ContractGuard.document_id)
         .join(Membership, sa.and_(Membership.user_id == User.id, Membership.school_id == school.id))
-        .where(ContractGuard.school_id == school.id, Document.kind == DocKind.CONTRACT_SECURITY,
+        .where(ContractGuard.school_id == school.id, Document.school_id == school.id,
+               Document.kind == DocKind.CONTRACT_SECURITY,
                Document.status == DocStatus.IN_FORCE, Membership.role == Role.GUARD, User.is_enabled.is_(True),
                sa.or_(Document.review_on.is_(None), Document.review_on >= today),
                sa.or_(Document.licence_expires_on.is_(None), Document.licence_expires_on >= today))

@@ -257,8 +257,11 @@ def switch_guard():
     login = next((u.username for u, _note in _company_guards() if u.id == picked), None) if picked else None
     services.end_shift(session.get("gate_shift"))
     record(current_user, g.school, "gate.shift.switch", current_user, detail=f"to={picked}" if login else "")
+    locale = session.get("locale")
     logout_user()
     session.clear()
+    if locale:
+        session["locale"] = locale  # the phone keeps the language it was used in
     return redirect(url_for("auth.login", next=url_for("gate.index"), login=login))
 
 

@@ -89,10 +89,12 @@ def test_the_gate_phone_offers_the_company_guards_at_a_change_of_shift(client, f
     page = client.get("/gate/locked").get_data(as_text=True)
     assert "Эшимов Талант" in page and f'value="{other.id}"' in page
     assert f'name="guard_id" value="{guard.id}"' not in page  # not the one already signed in
+    with client.session_transaction() as sess:
+        sess["locale"] = "ru"  # the language the phone was used in
     resp = client.submit("/gate/switch", {"guard_id": str(other.id)}, page="/gate/locked")
     assert resp.status_code == 302 and "login=eshimov" in resp.location
     login_page = client.get(resp.location).get_data(as_text=True)
-    assert 'value="eshimov"' in login_page
+    assert 'value="eshimov"' in login_page and '<html lang="ru"' in login_page
     assert doc.id
 
 
