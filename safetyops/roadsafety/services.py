@@ -78,10 +78,11 @@ def events(school: School, kind: str | None = None, limit: int = 100) -> list[Ro
     return list(db.session.scalars(q.order_by(RoadEvent.held_on.desc(), RoadEvent.id.desc()).limit(limit)))
 
 
-def has_photo(event_ids: list[int]) -> set[int]:
+def has_photo(school: School, event_ids: list[int]) -> set[int]:
     if not event_ids:
         return set()
-    return set(db.session.scalars(sa.select(RoadEvent.id).where(RoadEvent.id.in_(event_ids),
+    return set(db.session.scalars(sa.select(RoadEvent.id).where(RoadEvent.school_id == school.id,
+                                                                RoadEvent.id.in_(event_ids),
                                                                 RoadEvent.photo.is_not(None))))
 
 
@@ -102,15 +103,14 @@ def purge_left_members(now: dt.datetime, days: int) -> int:
                                                     SquadMember.student_name != "—")
                        .values(student_name="—", is_leader=False))
     cutoff = now.date() - dt.timedelta(days=days)
-    rows = db.session.execute(sa.select(SquadMember.id, SquadMember.school_id)
-                              .where(SquadMember.left_on < cutoff)).all()
-    if not rows:
-        return 0
-    db.session.execute(sa.delete(SquadMember).where(SquadMember.id.in_([r.id for r in rows])))
-    per_school: dict[int, int] = {}
-    for r in rows:
-        per_school[r.school_id] = per_school.get(r.school_id, 0) + 1
-    for school_id, n in sorted(per_school.items()):
-        record(None, db.session.get(School, school_id), "roadsafety.retention",
-               detail=f"members deleted={n} left before={cutoff.isoformat()}")
-    return len(rows)
+    deleted = 0
+    for school in db.session.scalars(sa.select(School).order_by(School.id)).all():  # each school's own rows
+        ids = list(db.session.scalars(sa.select(SquadMember.id).where(SquadMember.school_id == school.id,
+                                                                       SquadMember.left_on < cutoff)))
+        if not ids:
+            continue
+        db.session.execute(sa.delete(SquadMember).where(SquadMember.id.in_(ids)))
+        record(None, school, "roadsafety.retention",
+               detail=f"members deleted={len(ids)} left before={cutoff.isoformat()}")
+        deleted += len(ids)
+    return deleted

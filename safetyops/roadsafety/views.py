@@ -35,7 +35,7 @@ def index():
     rows = services.events(g.school, kind)
     audit_read(detail="squad")
     return render_template("roadsafety/index.html", squad=services.members(g.school), events=rows, kind=kind,
-                           photos=services.has_photo([e.id for e in rows]), EVENT_LABELS=EVENT_LABELS,
+                           photos=services.has_photo(g.school, [e.id for e in rows]), EVENT_LABELS=EVENT_LABELS,
                            EventKind=EventKind)
 
 

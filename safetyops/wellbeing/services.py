@@ -208,11 +208,15 @@ def purge_closed(now: dt.datetime, days: int) -> int:
     if days <= 0:
         return 0
     cutoff = now.date() - dt.timedelta(days=days)
-    ids = list(db.session.scalars(sa.select(Report.id).where(Report.status == CaseStatus.CLOSED,
-                                                             Report.closed_on < cutoff)))
-    if not ids:
-        return 0
-    db.session.execute(sa.delete(CaseNote).where(CaseNote.report_id.in_(ids)))
-    db.session.execute(sa.delete(Report).where(Report.id.in_(ids)))
-    record(None, None, "wellbeing.retention", None, detail=f"{len(ids)} closed cases deleted")
-    return len(ids)
+    deleted = 0
+    for school in db.session.scalars(sa.select(School).order_by(School.id)).all():  # each school's own rows
+        ids = list(db.session.scalars(sa.select(Report.id).where(Report.school_id == school.id,
+                                                                 Report.status == CaseStatus.CLOSED,
+                                                                 Report.closed_on < cutoff)))
+        if not ids:
+            continue
+        db.session.execute(sa.delete(CaseNote).where(CaseNote.report_id.in_(ids)))
+        db.session.execute(sa.delete(Report).where(Report.id.in_(ids)))
+        record(None, school, "wellbeing.retention", None, detail=f"{len(ids)} closed cases deleted")
+        deleted += len(ids)
+    return deleted
