@@ -42,7 +42,7 @@ def add_fonts(pdf, family: str = "body") -> bool:
 
 
 def approval_block(pdf, school, director_name: str = "", family: str = "body", width: float = 85) -> None:
-    """The approval and signature block of an official paper, at the right ("БЕКИТЕМИН / УТВЕРЖДАЮ",
+    """The approval and signature block of an official paper, at the right ("БЕКИТЕМ / УТВЕРЖДАЮ",
     the director's line to sign, the date line), in the school's state language and in Russian, as
     schools of Kyrgyzstan and Kazakhstan write it; whatever the language of the rest of the paper."""
     from flask_babel import force_locale
@@ -51,7 +51,7 @@ def approval_block(pdf, school, director_name: str = "", family: str = "body", w
     words: list[tuple[str, str]] = []
     for lang in ("kk", "ru") if school.country == "KZ" else ("ky", "ru"):
         with force_locale(lang):
-            words.append((_("I APPROVE"), _("Director of the school")))
+            words.append((_("APPROVED"), _("Director of the school")))
     lines = (" / ".join(dict.fromkeys(w[0] for w in words)), " / ".join(dict.fromkeys(w[1] for w in words)),
              "____________ " + director_name, "«____» ______________ 20___")
     if pdf.will_page_break(6 * len(lines) + 4):

@@ -36,7 +36,7 @@ def test_director_finds_late_checks_and_downloads_the_term_report(new_phone, liv
 
     # the term report: figures on the page, the text pre-filled, the PDF downloaded
     page.goto("/reports/safety")
-    assert page.locator(".report-doc h3").count() == 8
+    assert page.locator(".report-doc h3").count() >= 8  # issue 17 added the regulation areas' sections
     assert page.locator("textarea[name=problems]").input_value().startswith("1. ")
     check_page(page)
     page.screenshot(path=str(SCREENSHOTS / f"reports-term-{lang}-{size}.png"), full_page=False)
@@ -60,3 +60,97 @@ def test_inspector_compares_the_schools_on_a_laptop(new_phone, live_server):
     assert "sort=" in page.url
     check_page(page)
     page.screenshot(path=str(SCREENSHOTS / "reports-district-ru-laptop.png"), full_page=False)
+
+
+# --------------------------------------------------------------------------- issue 14, second part
+
+CLS_SCRIPT = """() => new Promise(resolve => {
+  let total = 0; const sources = [];
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      if (!e.hadRecentInput) { total += e.value;
+        for (const s of e.sources || []) sources.push((s.node && s.node.nodeName) + '.' + (s.node && s.node.className)); }
+    }
+  }).observe({type: 'layout-shift', buffered: true});
+  requestAnimationFrame(() => requestAnimationFrame(() => resolve({total, sources})));
+})"""
+
+
+def _cls(page) -> dict:
+    """The page's cumulative layout shift once it and its late scripts have loaded (no network for 500 ms)."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => document.fonts.ready")
+    return page.evaluate(CLS_SCRIPT)
+
+
+@pytest.mark.parametrize(("lang", "size"), [("ky", "phone"), ("ru", "laptop")])
+def test_director_school_calendar_monthly_report_and_roster_grid(new_phone, live_server, lang, size):
+    page = new_phone(**(LAPTOP if size == "laptop" else {}))
+    sign_in(page, "director")
+    switch_language(page, lang)
+    page.goto("/calendar")
+    assert page.locator("#cal-national + ul li").count() >= 5  # the national holidays of Kyrgyzstan
+    page.select_option("select[name=kind]", "day_off")
+    name = f"Санитардык күн {lang} {size}"  # the live server is shared by the parameters
+    page.fill("input[name=name]", name)
+    page.fill("input[name=first_day]", "2027-04-30")
+    with page.expect_navigation():
+        page.locator("form.card button[type=submit]").last.click()
+    assert page.locator(".calendar-table tbody tr", has_text=name).count() == 1
+    check_page(page)
+    # the monthly report: a month chip, then the PDF
+    page.goto("/reports/safety")
+    month = page.locator("nav.chips").nth(1).locator("a").last
+    with page.expect_navigation():
+        month.click()
+    assert "period=m" in page.url
+    assert page.locator(".report-doc h3").count() >= 8
+    check_page(page)
+    with page.expect_download() as info:
+        page.locator("form.card button[type=submit]").first.click()
+    assert info.value.suggested_filename.startswith("safety-report-m")
+    # the roster: a grid on a laptop, the day-by-day list on a phone
+    page.goto("/rosters/week")
+    grid, days = page.locator(".roster-grid"), page.locator(".roster-list")
+    if size == "laptop":
+        assert grid.is_visible() and not days.is_visible()
+        assert grid.locator("tbody tr").count() >= 2
+    else:
+        assert not grid.is_visible() and days.is_visible()
+    check_page(page)
+    page.screenshot(path=str(SCREENSHOTS / f"reports-roster-grid-{lang}-{size}.png"), full_page=False)
+    # the home page: groups, the cards that only inform folded
+    page.goto("/")
+    assert page.locator("details.card-group").count() <= 1
+    assert page.locator("h2.section-h").count() >= 2
+    if size == "laptop":
+        assert page.evaluate("() => document.querySelector('main').getBoundingClientRect().width") > 900
+    else:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    page.screenshot(path=str(SCREENSHOTS / f"reports-home-grouped-{lang}-{size}.png"), full_page=False)
+
+
+def test_inspector_district_report_and_canteen_page_is_steady(new_phone, live_server):
+    page = new_phone(**LAPTOP)
+    sign_in(page, "inspector")
+    switch_language(page, "ru")
+    page.goto("/reports/safety?scope=district")
+    assert page.locator(".report-doc h3").first.inner_text().startswith("1.")
+    check_page(page)
+    with page.expect_download() as info:
+        page.locator("form.card button[type=submit]").first.click()
+    assert info.value.suggested_filename.startswith("district-safety-report-")
+    page.goto("/canteen")
+    shift = _cls(page)
+    assert shift["total"] < 0.1, shift
+
+
+def test_canteen_week_schedule_button_does_not_cover_the_date_on_a_phone(new_phone, live_server):
+    page = new_phone()
+    sign_in(page, "director")
+    switch_language(page, "ky")
+    page.goto("/canteen")
+    button = page.locator(".head-row .btn").bounding_box()
+    date = page.locator("p.lead").bounding_box()
+    assert button["y"] + button["height"] <= date["y"] + 0.5, (button, date)
+    assert _cls(page)["total"] < 0.1

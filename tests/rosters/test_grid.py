@@ -31,7 +31,7 @@ def _pdf_text(data: bytes, tmp_path) -> str | None:
 
 def _approval_words(lang="ky"):
     with force_locale(lang):
-        return gettext("I APPROVE")
+        return gettext("APPROVED")
 
 
 def test_week_grid_one_row_per_person_and_days_off_marked(client, f):
@@ -139,10 +139,10 @@ def test_approval_block_in_the_state_language_and_russian(f, country, state):
     page = _Recorder()
     approval_block(page, f.school_a, "Асанова Айгүл")
     with force_locale(state):
-        first = gettext("I APPROVE")
+        first = gettext("APPROVED")
         director = gettext("Director of the school")
     with force_locale("ru"):
-        assert page.lines[0] in (f"{first} / {gettext('I APPROVE')}", first)
+        assert page.lines[0] == f"{first} / {gettext('APPROVED')}"  # БЕКИТЕМ / УТВЕРЖДАЮ
         assert gettext("Director of the school") in page.lines[1] and director in page.lines[1]
     assert page.lines[2] == "____________ Асанова Айгүл" and page.lines[3].endswith("20___")
 
