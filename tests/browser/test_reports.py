@@ -69,7 +69,10 @@ CLS_SCRIPT = """() => new Promise(resolve => {
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) {
       if (!e.hadRecentInput) { total += e.value;
-        for (const s of e.sources || []) sources.push((s.node && s.node.nodeName) + '.' + (s.node && s.node.className)); }
+        for (const s of e.sources || []) {
+          sources.push((s.node && s.node.nodeName) + '.' + (s.node && s.node.className));
+        }
+      }
     }
   }).observe({type: 'layout-shift', buffered: true});
   requestAnimationFrame(() => requestAnimationFrame(() => resolve({total, sources})));
