@@ -107,11 +107,15 @@ def _wants_json() -> bool:
 
 @pages_provider
 def _offline_pages(user, school, role, today) -> list[str]:
-    """My checks, the hazard form and every run the person may work on today (started or not)."""
+    """My checks (and each zone's: the zone link of a duty post), the hazard form and every run
+    the person may work on today (started or not)."""
     if not has_perm(role, InspPerm.RUN):
         return []
     urls = [url_for("inspections.checks"), url_for("inspections.hazard")]
-    for d in services.my_checks(user, school, role):
+    dues = services.my_checks(user, school, role)
+    zones = sorted({z for z in (_zone_of(d.schedule) for d in dues) if z is not None})
+    urls += [url_for("inspections.checks", zone=z) for z in zones]
+    for d in dues:
         if d.run is not None:
             if not d.run.is_done:
                 urls.append(url_for("inspections.run", run_id=d.run.id))

@@ -71,3 +71,10 @@ def test_the_duty_cards_zone_link_filters(client, f, two_zones):
     mine = two_zones[0]
     with client.application.test_request_context():
         assert _zone_checks_url(mine.id) == f"/inspections/checks?zone={mine.id}"
+
+
+def test_each_zones_checks_are_kept_on_the_phone(client, as_role, two_zones):
+    mine, other, *_ = two_zones
+    as_role("teacher")
+    pages = client.get("/offline/pages.json", headers={"Accept": "application/json"}).get_json()["pages"]
+    assert f"/inspections/checks?zone={mine.id}" in pages and f"/inspections/checks?zone={other.id}" in pages
