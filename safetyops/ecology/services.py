@@ -17,6 +17,7 @@ from ..auth.roles import Role
 from ..documents.models import DocKind, DocStatus, Document
 from ..errors_service import ServiceError
 from ..extensions import db
+from ..inspections.models import Answer, ChecklistVersion, Result, Run, RunStatus
 from ..notifications import outbox
 from ..schools.models import Appointment, Area, Membership, School
 from ..time import school_today
@@ -207,3 +208,26 @@ def alert_late_removal(school: School, now: dt.datetime) -> int:
         return 0
     return len(outbox.notify(school, recipients(school, today), LATE_KIND, f"{school.id}:{due.isoformat()}",
                              {"days": str((today - due).days)}))
+
+
+# --- the territory checks the greening plan goes with -----------------------------------------------
+
+#: The inspections checklist of the grounds (the guard's morning round): its last runs are shown beside the
+#: greening plan, so the plan and the state of the territory are read together.
+TERRITORY_CHECKLIST = "territory_daily_guard"
+
+
+def territory_checks(school: School, limit: int = 5) -> list[tuple[int, dt.datetime, int]]:
+    """The last finished territory checks: (run id, finished, items failed), newest first (two queries)."""
+    runs = db.session.execute(
+        sa.select(Run.id, Run.finished_dt).join(ChecklistVersion, ChecklistVersion.id == Run.version_id)
+        .where(Run.school_id == school.id, Run.status == RunStatus.DONE, Run.finished_dt.is_not(None),
+               ChecklistVersion.template_key == TERRITORY_CHECKLIST)
+        .order_by(Run.finished_dt.desc(), Run.id.desc()).limit(limit)).all()
+    if not runs:
+        return []
+    failed = dict(db.session.execute(
+        sa.select(Answer.run_id, sa.func.count())
+        .where(Answer.school_id == school.id, Answer.run_id.in_([r.id for r in runs]), Answer.result == Result.FAIL)
+        .group_by(Answer.run_id)).all())
+    return [(r.id, r.finished_dt, failed.get(r.id, 0)) for r in runs]

@@ -63,6 +63,7 @@ def index():
     }
     rows = {k: db.session.scalars(q).all() for k, q in recent.items()}
     return render_template("ecology/index.html", sched=sched, due=due, today=today, totals=totals,
+                           territory=services.territory_checks(school),
                            late=(today - due).days if due and today > due else 0, **rows,
                            WASTE_LABELS=WASTE_LABELS, COLLECTED_LABELS=COLLECTED_LABELS,
                            GREENING_LABELS=GREENING_LABELS)
