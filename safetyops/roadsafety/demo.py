@@ -21,6 +21,14 @@ EVENTS = [
     (20, "competition", "«Коопсуз дөңгөлөк» райондук мелдеши", "ЖЖИ отряды", 6, "Райондо 2-орун"),
 ]
 
+#: (kind, what, how many, where kept): the teaching-material base.
+MATERIALS = [
+    ("corner", "«Жол кыймылынын эрежелери» бурчу", 1, "1-кабат, фойе"),
+    ("poster", "Плакаттар «Жол белгилери»", 12, "12-кабинет"),
+    ("book", "Методическое пособие по ПДД, 1–4 классы", 8, "Китепкана"),
+    ("game", "Стол оюну «Коопсуз жол»", 3, "12-кабинет"),
+]
+
 
 def roadsafety_demo(demo: Demo) -> None:
     """Idempotent: nothing is added when the school has road-safety events."""
@@ -39,3 +47,6 @@ def roadsafety_demo(demo: Demo) -> None:
     for days, kind, topic, who, count, result in EVENTS:
         services.add_event(actor, school, kind=kind, held_on=today - dt.timedelta(days=days), topic=topic,
                            participants=who, participants_count=count, result=result, act_number="")
+    for kind, title, quantity, where in MATERIALS:
+        services.add_material(actor, school, kind=kind, title=title, quantity=quantity, kept_where=where,
+                              added_on=min(start, today))

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..converters import DB_DATE, optional_db_int
 from ..forms_common import choices
-from .models import EVENT_LABELS
+from .models import EVENT_LABELS, MATERIAL_LABELS
 
 
 class MemberForm(FlaskForm):
@@ -31,3 +31,11 @@ class EventForm(FlaskForm):
     result = StringField(_l("Result or decision"), validators=[Optional(), Length(max=300)])
     act_number = StringField(_l("Act or minutes number"), validators=[Optional(), Length(max=40)])
     photo = FileField(_l("Photo of the event or of the act"), render_kw={"accept": "image/*"})
+
+
+class MaterialForm(FlaskForm):
+    kind = SelectField(_l("Kind of material"), choices=choices((k.value, v) for k, v in MATERIAL_LABELS.items()))
+    title = StringField(_l("What it is"), validators=[DataRequired(), Length(max=200)])
+    quantity = IntegerField(_l("How many"), validators=[Optional(), NumberRange(0, 100000)])
+    kept_where = StringField(_l("Where it is kept"), validators=[Optional(), Length(max=120)])
+    added_on = DateField(_l("Added on"), validators=[DataRequired(), DB_DATE])

@@ -83,3 +83,46 @@ class RoadEvent(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: When it was recorded.
     created_dt: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+class MaterialKind(StrEnum):
+    CORNER = "corner"
+    POSTER = "poster"
+    BOOK = "book"
+    VIDEO = "video"
+    GAME = "game"
+    PLAYGROUND = "playground"
+    OTHER = "other"
+
+
+MATERIAL_LABELS = {
+    MaterialKind.CORNER: _l("Road-safety corner, stand"),
+    MaterialKind.POSTER: _l("Posters and visual aids"),
+    MaterialKind.BOOK: _l("Methodological literature"),
+    MaterialKind.VIDEO: _l("Films and presentations"),
+    MaterialKind.GAME: _l("Board games and models"),
+    MaterialKind.PLAYGROUND: _l("Traffic playground, road markings"),
+    MaterialKind.OTHER: _l("Other teaching material"),
+}
+
+
+class RoadMaterial(db.Model):
+    """A teaching material on road safety the school keeps (the seed's "teaching-material base")."""
+
+    __tablename__ = "road_materials"
+
+    id: Mapped[intpk]
+    #: Owning school.
+    school_id: Mapped[int] = school_fk()
+    #: What kind of material.
+    kind: Mapped[MaterialKind] = enum_column(MaterialKind)
+    #: What it is ("Stand «Жол белгилери»", "ЖЖИ: методичка 1–4 класс").
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: How many copies or pieces.
+    quantity: Mapped[int | None]
+    #: Where it is kept ("room 12", "library").
+    kept_where: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: Day it was added to the school's base.
+    added_on: Mapped[dt.date]
+    #: Who recorded it.
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..schools.models import School
 from ..time import school_today
 from ..uploads import clean_image, has_upload
-from .models import EventKind, RoadEvent, SquadMember
+from .models import EventKind, MaterialKind, RoadEvent, RoadMaterial, SquadMember
 
 
 def classes(school: School) -> list[SchoolClass]:
@@ -84,6 +84,25 @@ def has_photo(school: School, event_ids: list[int]) -> set[int]:
     return set(db.session.scalars(sa.select(RoadEvent.id).where(RoadEvent.school_id == school.id,
                                                                 RoadEvent.id.in_(event_ids),
                                                                 RoadEvent.photo.is_not(None))))
+
+
+def add_material(actor: User | None, school: School, *, kind: str, title: str, quantity: int | None,
+                 kept_where: str, added_on: dt.date) -> RoadMaterial:
+    """A teaching material the school keeps (the road-safety corner, posters, literature, films, games)."""
+    if added_on > school_today(school):
+        raise ServiceError(_l("This day has not come yet."), "added_on")
+    row = RoadMaterial(school_id=school.id, kind=MaterialKind(kind), title=title.strip()[:200], quantity=quantity,
+                       kept_where=(kept_where or "").strip()[:120], added_on=added_on,
+                       recorded_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    record(actor, school, "roadsafety.material", row)
+    return row
+
+
+def materials(school: School) -> list[RoadMaterial]:
+    return list(db.session.scalars(sa.select(RoadMaterial).where(RoadMaterial.school_id == school.id)
+                                   .order_by(RoadMaterial.kind, RoadMaterial.title, RoadMaterial.id)))
 
 
 # --- retention ---------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from ..menu import MenuItem, add
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
 from . import services
-from .forms import EventForm, MemberForm
-from .models import EVENT_LABELS, EventKind, RoadEvent, SquadMember
+from .forms import EventForm, MaterialForm, MemberForm
+from .models import EVENT_LABELS, MATERIAL_LABELS, EventKind, RoadEvent, SquadMember
 from .permissions import RoadPerm
 
 bp = Blueprint("roadsafety", __name__)
@@ -36,6 +36,7 @@ def index():
     audit_read(detail="squad")
     return render_template("roadsafety/index.html", squad=services.members(g.school), events=rows, kind=kind,
                            photos=services.has_photo(g.school, [e.id for e in rows]), EVENT_LABELS=EVENT_LABELS,
+                           materials=services.materials(g.school), MATERIAL_LABELS=MATERIAL_LABELS,
                            EventKind=EventKind)
 
 
@@ -104,3 +105,20 @@ def event_photo(road_event_id):
     resp = Response(event.photo, mimetype="image/jpeg")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
+
+
+@bp.route("/road-safety/materials/new", methods=["GET", "POST"])
+@requires(RoadPerm.MANAGE)
+def material_new():
+    form = MaterialForm()
+    if request.method == "GET":
+        form.added_on.data = school_today(g.school)
+    if form.validate_on_submit():
+        with step(form) as done:
+            services.add_material(current_user, g.school, kind=form.kind.data, title=form.title.data,
+                                  quantity=form.quantity.data, kept_where=form.kept_where.data,
+                                  added_on=form.added_on.data)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(url_for("roadsafety.index"))
+    return render_template("_simple_form.html", back=_back(), form=form, title=_("Teaching material"), hint="")

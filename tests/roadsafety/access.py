@@ -11,6 +11,7 @@ MATRIX = {
     "roadsafety.member_left": MANAGE,
     "roadsafety.event_new": MANAGE,
     "roadsafety.event_photo": VIEW,
+    "roadsafety.material_new": MANAGE,
 }
 
 
