@@ -15,7 +15,7 @@ TRANSLATIONS = PACKAGE_DIR / "translations"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 CYRILLIC = re.compile(r"[А-Яа-яЁёӨөҮүҢңӘәҒғҚқҰұҺһІі]")
 #: Names that stay as they are in every language.
-BRANDS = re.compile(r"WhatsApp|SafetyOps|Twilio|iCal|XLSX|CSV|PDF|SMS|QR")
+BRANDS = re.compile(r"WhatsApp|SafetyOps|Twilio|Telegram|SMPP|iCal|XLSX|CSV|PDF|SMS|QR")
 ROOT = PACKAGE_DIR.parent
 #: The virtualenv's own pybabel, by path: the suite passes without an activated virtualenv.
 PYBABEL = Path(sys.executable).parent / "pybabel"
