@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from .auth.roles import Perm, Role, has_perm
 from .extensions import db
+from .scoping import cross_school
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -62,6 +63,7 @@ class Place:
     role: Role
 
 
+@cross_school("a person's roles at each of their schools")
 def own_places(user) -> list[Place]:
     """The schools where the person holds a role (their memberships), in one query."""
     from .schools.models import Membership

@@ -21,8 +21,10 @@ PostgreSQL is left exactly as SQLAlchemy sets it up.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -166,3 +168,27 @@ def is_lock_error(err: BaseException) -> bool:
         return False
     text = str(orig).lower()
     return "locked" in text or "busy" in text
+
+
+def unit_memo() -> dict | None:
+    """A memo for the current unit of work (one web request), or None outside one.
+
+    The web layer opens it when a request starts and drops it when the request ends
+    (`unit_of_work_memo`, used by `safetyops.uow`); services keep per-request results there (one
+    clock, dues computed once) without reading Flask's globals.  Outside a request (jobs,
+    commands) there is none, so each call computes afresh."""
+    from .extensions import db
+
+    return db.session.info.get("unit_memo")
+
+
+@contextlib.contextmanager
+def unit_of_work_memo() -> Iterator[dict]:
+    """Open the memo `unit_memo()` returns for the duration of one unit of work."""
+    from .extensions import db
+
+    db.session.info["unit_memo"] = memo = {}
+    try:
+        yield memo
+    finally:
+        db.session.info.pop("unit_memo", None)

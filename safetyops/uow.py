@@ -30,6 +30,7 @@ from flask import Flask, Response, flash, g, has_request_context, request
 from flask_login import current_user
 
 from .audit.services import record
+from .database import unit_of_work_memo
 from .errors_service import ServiceError
 from .extensions import db
 
@@ -38,7 +39,8 @@ class App(Flask):
     """Flask with the unit of work wrapped around every view."""
 
     def dispatch_request(self):
-        return finish(self.make_response(super().dispatch_request()))
+        with unit_of_work_memo():  # services' per-request memo (safetyops.database.unit_memo)
+            return finish(self.make_response(super().dispatch_request()))
 
 
 def init_app(app: Flask) -> None:

@@ -16,7 +16,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FsaSession
 
-from safetyops import create_app
+from safetyops import create_app, scoping
 from safetyops.extensions import db, limiter
 from tests import factories
 
@@ -231,3 +231,32 @@ def _limits_expiry_timer(thread) -> bool:
     `threading.Timer` that every counted request may start; it touches no database."""
     owner = getattr(getattr(thread, "function", None), "__self__", None)
     return isinstance(thread, threading.Timer) and type(owner).__module__.startswith("limits.storage")
+
+
+# ---------------------------------------------------------------- scoping guard
+#: Reads of school rows without a school criterion seen during the current test (app code only).
+_unscoped: list[str] = []
+
+
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _scoping_guard(state):
+    why = scoping.check(state)
+    if why:
+        where = scoping.caller_line(())
+        if where != "?":  # the test's own checks may read anything
+            _unscoped.append(f"{where}: {why}")
+
+
+@pytest.fixture(autouse=True)
+def _every_read_names_its_school(request):
+    """A read of a school's rows in the app's code must name the school, or say why it spans schools
+    (`safetyops.scoping.cross_school`).  Browser tests are left out (their server thread serves
+    other tests' pages too); their pages are the views these tests already run."""
+    _unscoped.clear()
+    yield
+    found = sorted(set(_unscoped))
+    _unscoped.clear()
+    if found and request.node.get_closest_marker("browser") is None:
+        pytest.fail("reads of school rows without a school criterion (scope them with scoping.in_school /"
+                    " owned / access.scoped, or mark a read that spans schools on purpose with"
+                    " scoping.cross_school(reason)):\n  " + "\n  ".join(found), pytrace=False)

@@ -15,6 +15,7 @@ from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import School
+from ..scoping import cross_school
 from ..time import now_utc, zone
 from .models import INCIDENT_LABELS, IncidentKind, Injury, SchoolIncident
 
@@ -104,6 +105,7 @@ def _months_before(now: dt.datetime, months: int) -> dt.datetime:
     return now.replace(year=y, month=m + 1, day=min(now.day, 28))
 
 
+@cross_school("retention runs over every school")
 def anonymise_injuries(now: dt.datetime, months: int) -> int:
     """Wipe the health details of injuries in incidents older than `months` months.  Idempotent: an
     injury already wiped is not touched again.  Returns how many were wiped."""

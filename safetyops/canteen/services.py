@@ -391,7 +391,8 @@ def engine_check(school: School, day: dt.date) -> EngineCheck | None:
         Schedule.is_active.is_(True)).order_by(Schedule.id).limit(1))
     if schedule is None:
         return None
-    run = db.session.scalar(sa.select(Run).where(Run.schedule_id == schedule.id, Run.period_start == day).limit(1))
+    run = db.session.scalar(sa.select(Run).where(Run.school_id == school.id, Run.schedule_id == schedule.id,
+                                                  Run.period_start == day).limit(1))
     answered = total = 0
     if run is not None:
         answered, total = run_progress(run)
@@ -471,7 +472,8 @@ def save_tally(actor: User | None, school: School, *, class_id, day: dt.date, se
                               n=served + absent, size=klass.students), "absent")
     if substitutions > served:
         raise ServiceError(_l("Substitutions cannot exceed the breakfasts served."), "substitutions")
-    tally = db.session.scalar(sa.select(BreakfastTally).where(BreakfastTally.class_id == klass.id,
+    tally = db.session.scalar(sa.select(BreakfastTally).where(BreakfastTally.school_id == school.id,
+                                                              BreakfastTally.class_id == klass.id,
                                                               BreakfastTally.day == day))
     creating = tally is None
     if creating:

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from ..extensions import db
 from ..schools.demo import Demo
 from ..schools.models import Appointment, Area
+from ..scoping import cross_school
 from . import pdf, services
 from .models import DocKind, Document, Instruction, InstructionEntry
 
@@ -128,6 +129,7 @@ def documents_demo(demo: Demo) -> None:
     _instructions(demo, year_start)
 
 
+@cross_school("the demo builds every school")
 def _instructions(demo: Demo, year_start: dt.date) -> None:
     school = demo.school
     if db.session.scalar(sa.select(Instruction.id).where(Instruction.school_id == school.id).limit(1)):

@@ -192,7 +192,8 @@ def add_version(actor, school, doc: Document, *, files, note: str = "", approved
     if doc.status is DocStatus.ARCHIVED:
         raise ServiceError(_l("This document is archived. Put it back in force first."), "files")
     number = (db.session.scalar(sa.select(sa.func.max(DocumentVersion.number))
-                                .where(DocumentVersion.document_id == doc.id)) or 0) + 1
+                                .where(DocumentVersion.school_id == school.id,
+                                       DocumentVersion.document_id == doc.id)) or 0) + 1
     version = DocumentVersion(school_id=school.id, document_id=doc.id, number=number, note=(note or "").strip()[:300],
                               approved_on=approved_on, uploaded_by_id=getattr(actor, "id", None))
     db.session.add(version)
@@ -305,7 +306,8 @@ def checklist_state(school, kind) -> list[dict]:
             .order_by(Answer.answered_dt.desc()).limit(1))
         action = None
         if answer is not None:
-            action = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.answer_id == answer.id))
+            action = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.school_id == school.id,
+                                                                   CorrectiveAction.answer_id == answer.id))
         rows.append({"template": key, "item": item, "answer": answer, "action": action})
     return rows
 
@@ -390,7 +392,8 @@ def journal(school, start: dt.date, end: dt.date) -> list[InstructionEntry]:
     """Journal lines held between two dates, in the journal's order."""
     return list(db.session.scalars(
         sa.select(InstructionEntry).join(Instruction)
-        .where(Instruction.school_id == school.id, Instruction.held_on >= start, Instruction.held_on <= end)
+        .where(InstructionEntry.school_id == school.id, Instruction.school_id == school.id,
+               Instruction.held_on >= start, Instruction.held_on <= end)
         .options(sa.orm.contains_eager(InstructionEntry.instruction).selectinload(Instruction.instructor),
                  sa.orm.selectinload(InstructionEntry.user))
         .order_by(Instruction.held_on, Instruction.id, InstructionEntry.id)))

@@ -250,7 +250,8 @@ def start_drill(actor: User | None, school: School, *, kind, is_real: bool = Fal
                                                               PlannedDrill.id == plan_id))
         if plan is None:
             raise ServiceError(_l("Choose a drill of this school's plan."), "plan_id")
-        if db.session.scalar(sa.select(Drill.id).where(Drill.plan_id == plan.id)) is not None:
+        if db.session.scalar(sa.select(Drill.id).where(Drill.school_id == school.id,
+                                                       Drill.plan_id == plan.id)) is not None:
             raise ServiceError(_l("This planned drill has already been held."), "plan_id")
         kind = plan.kind
     kind = DrillKind(kind)
@@ -442,8 +443,9 @@ def report_class(actor: User | None, school: School, drill: Drill, klass: School
         missing_names = ""
 
     def existing():
-        return db.session.scalar(sa.select(ClassReport).where(ClassReport.drill_id == drill.id,
-                                                              ClassReport.class_id == klass.id))
+        return db.session.scalar(sa.select(ClassReport).where(
+            ClassReport.school_id == drill.school_id, ClassReport.drill_id == drill.id,
+            ClassReport.class_id == klass.id))
 
     report = existing()
     created = report is None
@@ -490,13 +492,15 @@ def all_clear(actor: User | None, school: School, drill: Drill, *, confirmed: bo
 
 
 def reports_of(drill: Drill) -> list[ClassReport]:
-    return list(db.session.scalars(sa.select(ClassReport).where(ClassReport.drill_id == drill.id)
+    return list(db.session.scalars(sa.select(ClassReport).where(ClassReport.school_id == drill.school_id,
+                                                                ClassReport.drill_id == drill.id)
                                    .order_by(ClassReport.first_dt, ClassReport.id)))
 
 
 def expected_classes(drill: Drill) -> list[SchoolClass]:
     """Classes the drill waits for: active then, plus any that reported."""
-    reported = set(db.session.scalars(sa.select(ClassReport.class_id).where(ClassReport.drill_id == drill.id)))
+    reported = set(db.session.scalars(sa.select(ClassReport.class_id).where(
+        ClassReport.school_id == drill.school_id, ClassReport.drill_id == drill.id)))
     cutoff = drill.ended_dt or now_utc()
     rows = db.session.scalars(sa.select(SchoolClass).where(
         SchoolClass.school_id == drill.school_id,
@@ -613,7 +617,8 @@ def past_drills(school: School, limit: int | None = None) -> list[Drill]:
 
 def drill_seconds(drill: Drill) -> int | None:
     """Evacuation time of a finished drill: the last class's first report."""
-    last = db.session.scalar(sa.select(sa.func.max(ClassReport.first_dt)).where(ClassReport.drill_id == drill.id))
+    last = db.session.scalar(sa.select(sa.func.max(ClassReport.first_dt)).where(
+        ClassReport.school_id == drill.school_id, ClassReport.drill_id == drill.id))
     if last is None:
         return None
     if last.tzinfo is None:  # SQLite aggregate bypasses the column type
@@ -627,7 +632,8 @@ def drills_seconds(drills: list[Drill]) -> dict[int, int | None]:
         return {}
     last = dict(db.session.execute(
         sa.select(ClassReport.drill_id, sa.func.max(ClassReport.first_dt))
-        .where(ClassReport.drill_id.in_([d.id for d in drills])).group_by(ClassReport.drill_id)).all())
+        .where(ClassReport.school_id.in_({d.school_id for d in drills}),
+               ClassReport.drill_id.in_([d.id for d in drills])).group_by(ClassReport.drill_id)).all())
     result = {}
     for d in drills:
         at = last.get(d.id)
@@ -743,7 +749,8 @@ def save_cd_member(actor: User | None, school: School, member: CdMember | None, 
                             ends_on=ends_on)
     creating = member is None
     if creating:
-        member = db.session.scalar(sa.select(CdMember).where(CdMember.appointment_id == appt.id))
+        member = db.session.scalar(sa.select(CdMember).where(CdMember.school_id == school.id,
+                                                            CdMember.appointment_id == appt.id))
         if member is None:
             member = CdMember(school_id=school.id, appointment_id=appt.id)
             db.session.add(member)

@@ -222,7 +222,8 @@ def start():
     _require(_may_run())
     form = StartForm()
     due = [p for p in services.plan_for_year(g.school, services.school_year_start(_today()))
-           if db.session.scalar(sa.select(Drill.id).where(Drill.plan_id == p.id)) is None]
+           if db.session.scalar(sa.select(Drill.id).where(Drill.school_id == g.school.id,
+                                                          Drill.plan_id == p.id)) is None]
     form.plan_id.choices = choices([(0, _("Not in the plan"))] + [
         (p.id, f"{format_date(p.target_date, 'medium')} · {DRILL_KIND_LABELS[p.kind]}") for p in due])
     # Nothing is pre-selected: the kind, the plan line and the SMS are the person's choices.
@@ -356,8 +357,8 @@ def report(drill_id, drill_class_id):
     drill = get_or_404(Drill, drill_id)
     klass = get_or_404(SchoolClass, drill_class_id)
     _require(board_person or klass.homeroom_id == current_user.id)
-    existing = db.session.scalar(sa.select(ClassReport).where(ClassReport.drill_id == drill.id,
-                                                              ClassReport.class_id == klass.id))
+    existing = db.session.scalar(sa.select(ClassReport).where(
+        ClassReport.school_id == g.school.id, ClassReport.drill_id == drill.id, ClassReport.class_id == klass.id))
     form = ReportForm(obj=existing)
     if request.method == "GET" and existing is None:
         form.on_register.data = form.present.data = form.evacuated.data = klass.students

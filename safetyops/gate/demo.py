@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..schools.demo import Demo
+from ..scoping import cross_school
 from ..time import local_to_utc, now_utc
 from . import services
 from .models import EVENT_KINDS, Checkpoint, CheckpointScan, DocType, EntryKind, GateEntry, WatchlistEntry, WatchReason
@@ -45,6 +46,7 @@ TRAFFIC = [
 ]
 
 
+@cross_school("the demo builds every school")
 def gate_demo(demo: Demo) -> None:
     school = demo.school
     if db.session.scalar(sa.select(GateEntry.id).where(GateEntry.school_id == school.id,

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..notifications import outbox
 from ..rosters.services import on_duty
 from ..schools.models import Membership, School
+from ..scoping import cross_school
 from ..security import hash_password, verify_password
 from ..time import local_to_utc, now_utc, zone
 from .models import (
@@ -425,7 +426,8 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def new_code() -> str:
     while True:
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
-        if db.session.scalar(sa.select(Checkpoint.id).where(Checkpoint.code == code)) is None:
+        if db.session.scalar(sa.select(Checkpoint.id).where(Checkpoint.code == code)
+                             .execution_options(cross_school="codes are unique across schools")) is None:
             return code
 
 
@@ -461,7 +463,8 @@ def normalise_code(code: str) -> str:
 def checkpoint_by_code(school: School, code: str) -> Checkpoint:
     """The checkpoint of this school with this code, or a ServiceError saying what is wrong."""
     code = normalise_code(code)
-    cp = db.session.scalar(sa.select(Checkpoint).where(Checkpoint.code == code)) if code else None
+    cp = db.session.scalar(sa.select(Checkpoint).where(Checkpoint.code == code).execution_options(
+        cross_school="a code is unique across schools: another school's label is told apart")) if code else None
     if cp is None or not cp.is_active:
         raise ServiceError(_l("Unknown checkpoint code. Check the label and type it again."), "code")
     if cp.school_id != school.id:
@@ -628,7 +631,7 @@ def anonymise_expired(school: School, now: dt.datetime) -> int:
     if not ids:
         return 0
     photo_ids = [p for p in db.session.scalars(sa.select(GateEntry.photo_id).where(
-        GateEntry.id.in_(ids), GateEntry.photo_id.is_not(None)))]
+        GateEntry.school_id == school.id, GateEntry.id.in_(ids), GateEntry.photo_id.is_not(None)))]
     for chunk in range(0, len(ids), 1000):
         db.session.execute(
             sa.update(GateEntry).where(GateEntry.id.in_(ids[chunk:chunk + 1000]))
@@ -781,6 +784,7 @@ def check_unlock(user, school: School, secret: str) -> bool | None:
     return finish_unlock(user, school, verify_password(unlock_hash(user, school), secret or ""))
 
 
+@cross_school("a gate phone's open shifts, whoever signed in on it")
 def start_shift(school: School, user, device_id: str, now: dt.datetime | None = None) -> GateShift:
     """A guard signed in on a gate phone: any other guard's open shift on that phone ends."""
     now = now or now_utc()
@@ -795,6 +799,7 @@ def start_shift(school: School, user, device_id: str, now: dt.datetime | None = 
     return shift
 
 
+@cross_school("a shift named by the phone's own session")
 def end_shift(shift_id: int | None, now: dt.datetime | None = None) -> None:
     if shift_id:
         shift = db.session.get(GateShift, shift_id)
@@ -806,6 +811,7 @@ def shift_is_open(shift_id: int) -> bool:
     return shift_state(shift_id) != "ended"
 
 
+@cross_school("a shift named by the phone's own session")
 def shift_state(shift_id: int) -> str:
     """"open", "locked" (the PIN is needed) or "ended"; an unknown shift counts as ended."""
     row = db.session.execute(sa.select(GateShift.ended_dt, GateShift.locked_dt)
@@ -815,6 +821,7 @@ def shift_state(shift_id: int) -> str:
     return "locked" if row.locked_dt is not None else "open"
 
 
+@cross_school("a shift named by the phone's own session")
 def lock_shift(user, school: School, shift_id: int, now: dt.datetime | None = None) -> None:
     """The gate phone is locked on the server: every copy of the session cookie needs the PIN."""
     shift = db.session.get(GateShift, shift_id)
@@ -823,6 +830,7 @@ def lock_shift(user, school: School, shift_id: int, now: dt.datetime | None = No
         record(user, school, "gate.lock", shift)
 
 
+@cross_school("a shift named by the phone's own session")
 def unlock_shift(shift_id: int | None) -> None:
     shift = db.session.get(GateShift, shift_id) if shift_id else None
     if shift is not None:

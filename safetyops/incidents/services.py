@@ -18,6 +18,7 @@ from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import Membership
+from ..scoping import cross_school
 from ..time import now_utc, zone
 from .models import (
     DEFAULT_RETENTION_MONTHS,
@@ -443,6 +444,7 @@ def _months_ago(now: dt.datetime, months: int) -> dt.datetime:
     return now.replace(year=y, month=m + 1, day=day)
 
 
+@cross_school("retention runs over every school")
 def anonymise_due(now: dt.datetime, school=None) -> int:
     """Wipe the name and coordinates of incidents older than their school's retention period.
     Idempotent: an incident already wiped is not touched again.  Returns how many were wiped."""

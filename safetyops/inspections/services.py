@@ -12,19 +12,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.roles import Role
+from ..database import unit_memo
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..rosters.models import Post, Shift
 from ..rosters.services import on_duty
 from ..schools.calendar import calendar_for
 from ..schools.models import Area, Membership, Zone
+from ..scoping import cross_school, owned
 from ..time import now_utc, school_today
 from . import alerts
 from .checklist_files import Error, content_hash, load_dir, load_file
@@ -507,27 +508,28 @@ def _request_now(now: dt.datetime | None) -> dt.datetime:
     """`now`, or one clock for the whole request (so its parts agree and share `_dues`)."""
     if now is not None:
         return now
-    if has_request_context():
-        return g.setdefault("_inspections_now", now_utc())
-    return now_utc()
+    memo = unit_memo()
+    return memo.setdefault("inspections.now", now_utc()) if memo is not None else now_utc()
 
 
 def _dues(school, now: dt.datetime | None = None) -> _Dues:
-    """The dues of `school` at `now`, once per request (a memo on `flask.g`, forgotten whenever the
-    session writes or rolls back); outside a request, new on each call."""
+    """The dues of `school` at `now`, once per request (in the unit of work's memo, forgotten
+    whenever the session writes or rolls back); outside a request, new on each call."""
     now = _request_now(now)
-    if not has_request_context() or db.session.new or db.session.dirty or db.session.deleted:
+    memo = unit_memo()
+    if memo is None or db.session.new or db.session.dirty or db.session.deleted:
         return _Dues(school, now)
-    memo = g.setdefault("_inspections_dues", {})
+    dues = memo.setdefault("inspections.dues", {})
     key = (school.id, now)
-    if key not in memo:
-        memo[key] = _Dues(school, now)
-    return memo[key]
+    if key not in dues:
+        dues[key] = _Dues(school, now)
+    return dues[key]
 
 
 def _forget_dues(session, *args) -> None:
-    if has_request_context():
-        g.pop("_inspections_dues", None)
+    memo = session.info.get("unit_memo")
+    if memo is not None:
+        memo.pop("inspections.dues", None)
 
 
 sa.event.listen(sa.orm.Session, "after_flush", _forget_dues)
@@ -576,7 +578,8 @@ def start_run(actor, school, schedule: Schedule, *, now: dt.datetime | None = No
                              calendar_for(school) if schedule.frequency == Frequency.SCHOOL_DAYS else None)
     if occ is None:
         raise ServiceError(_l("This check is not due today."))
-    run = db.session.scalar(sa.select(Run).where(Run.schedule_id == schedule.id, Run.period_start == occ.start))
+    run = db.session.scalar(sa.select(Run).where(Run.school_id == school.id, Run.schedule_id == schedule.id,
+                                                 Run.period_start == occ.start))
     if run is None:
         version = ensure_templates().get(schedule.template_key)
         if version is None:
@@ -603,7 +606,7 @@ def tick(actor, school, run: Run, *, item_id: str, result: str, note: str = "", 
     """Store the answer to one item.  The same client_uuid again changes nothing."""
     now = now or now_utc()
     client_uuid = _clean_uuid(client_uuid)
-    seen = db.session.scalar(sa.select(Answer).where(Answer.client_uuid == client_uuid))
+    seen = db.session.scalar(sa.select(Answer).where(Answer.school_id == school.id, Answer.client_uuid == client_uuid))
     if seen is not None:
         if seen.run_id != run.id:
             raise Refused(_l("This answer belongs to another check."), status=409)
@@ -620,7 +623,8 @@ def tick(actor, school, run: Run, *, item_id: str, result: str, note: str = "", 
     note = (note or "").strip()[:500]
     if result is Result.FAIL and not note:
         raise Refused(_l("Say what is wrong."), "note")
-    answer = db.session.scalar(sa.select(Answer).where(Answer.run_id == run.id, Answer.item_id == item_id))
+    answer = db.session.scalar(sa.select(Answer).where(Answer.school_id == school.id, Answer.run_id == run.id,
+                                                       Answer.item_id == item_id))
     if answer is None:
         answer = Answer(school_id=school.id, run_id=run.id, item_id=item_id)
         db.session.add(answer)
@@ -657,7 +661,8 @@ def _clean_uuid(value: str | None) -> str:
 
 def _sync_action(actor, school, run: Run, answer: Answer, item: dict, now) -> None:
     """A failed item owns one corrective action; a mis-tap corrected at once removes it."""
-    action = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.answer_id == answer.id))
+    action = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.school_id == school.id,
+                                                                 CorrectiveAction.answer_id == answer.id))
     lang = school.default_locale
     if answer.result is Result.FAIL:
         if action is None:
@@ -756,7 +761,8 @@ def open_action(actor, school, *, title: str, severity: str, area: str, zone_id:
         raise ServiceError(_l("Choose a zone of this school."), "zone_id")
     if client_uuid:
         client_uuid = _clean_uuid(client_uuid)
-        seen = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.client_uuid == client_uuid))
+        seen = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.school_id == school.id,
+                                                                   CorrectiveAction.client_uuid == client_uuid))
         if seen is not None:
             if seen.school_id != school.id:
                 raise ServiceError(_l("This report belongs to another school."))
@@ -779,7 +785,7 @@ def open_action(actor, school, *, title: str, severity: str, area: str, zone_id:
 
 def alert_critical(school, action: CorrectiveAction) -> list:
     people = [u for role in ALERT_ROLES for u in _users_with_role(school, role)]
-    zone = db.session.get(Zone, action.zone_id) if action.zone_id else None
+    zone = owned(Zone, action.zone_id, school) if action.zone_id else None
     place = alerts.short_place(zone.name if zone else action.title)
     return alerts.send(school, people, "insp.critical", f"action{action.id}", {"place": place}, urgent=True)
 
@@ -871,6 +877,7 @@ def open_actions_query(school, *, zone_id=None, area=None, assignee_id=None):
     return q
 
 
+@cross_school("ids of actions already read through a scoped query")
 def _deficiency_texts(action_ids) -> dict[int, dict | None]:
     """The deficiency wording (four languages) of each failed-item action, in three queries: the
     item of the run's checklist version, else of the current version of that checklist."""
@@ -904,7 +911,8 @@ def action_title(action: CorrectiveAction, lang: str) -> str:
     session holds are read at once (a list page costs three queries, not three per row)."""
     if action.answer_id is None:
         return action.title
-    cache: dict = g.setdefault("_insp_deficiency", {}) if has_request_context() else {}
+    memo = unit_memo()
+    cache: dict = memo.setdefault("inspections.deficiency", {}) if memo is not None else {}
     if action.id not in cache:
         held = {o.id for o in list(db.session.identity_map.values())
                 if isinstance(o, CorrectiveAction) and o.answer_id is not None and o.id not in cache}

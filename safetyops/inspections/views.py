@@ -171,7 +171,7 @@ def walk(schedule_id):
     if occ is None or version is None:
         flash(_("This check is not due today."), "error")
         return redirect(url_for("inspections.checks"))
-    existing = db.session.scalar(sa.select(Run.id).where(Run.schedule_id == schedule.id,
+    existing = db.session.scalar(sa.select(Run.id).where(Run.school_id == g.school.id, Run.schedule_id == schedule.id,
                                                          Run.period_start == occ.start))
     if existing is not None:
         return redirect(url_for("inspections.run", run_id=existing))
@@ -264,7 +264,8 @@ def _newer_answer(run: Run, item_id: str, made, client_uuid: str | None) -> Answ
     """Two phones ticked the same item offline: the tick made last wins, whatever order they arrive in."""
     if made is None:
         return None
-    current = db.session.scalar(sa.select(Answer).where(Answer.run_id == run.id, Answer.item_id == item_id))
+    current = db.session.scalar(sa.select(Answer).where(Answer.school_id == run.school_id, Answer.run_id == run.id,
+                                                        Answer.item_id == item_id))
     if current is None or current.client_uuid == (client_uuid or "").strip() or current.answered_dt <= made:
         return None
     return current

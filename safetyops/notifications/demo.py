@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..schools.demo import MORE_TEACHERS, PEOPLE
+from ..scoping import cross_school
 from ..time import now_utc
 from .dispatcher import flag_phone, record_opt_out
 from .models import Channel, MessageStatus, NotificationPreference, OutboundMessage
@@ -19,6 +20,7 @@ FOUNDATION_STAFF = {p[0] for p in PEOPLE} | {p[0] for p in MORE_TEACHERS}
 DEMO_TEXT = "Эртең саат 10:00дө өрт машыгуусу. Класстар менен короого чыгабыз."
 
 
+@cross_school("the demo builds every school")
 def notifications_demo(demo) -> None:
     users = demo.users
     for username, channel, quiet in (("teacher", Channel.SMS, (dt.time(22), dt.time(7))),

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ..extensions import db
+from ..scoping import cross_school
 from ..time import now_utc
 from . import routes, telegram
 from .gateways import Gateway, SendResult, build_gateway
@@ -160,6 +161,7 @@ class Job:
     locale: str = "ky"
 
 
+@cross_school("the dispatcher sends every school's messages")
 def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, holder: str = "") -> list[Job]:
     """Reserve up to `limit` due rows for this pass (claimed_by), after checking opt-out and quiet hours.
 
@@ -385,6 +387,7 @@ def send_one(job: Job, gw: Gateway, callback: str | None) -> SendResult:
         return SendResult("unknown", None, "gateway-error", None, f"{type(exc).__name__}: {exc}")
 
 
+@cross_school("a provider's callback names its message id, not a school")
 def apply_provider_status(provider_id: str, provider_status: str, error_code: str | None = None,
                           error_message: str | None = None, now: dt.datetime | None = None) -> bool:
     """A status report from the provider (callback or lookup). Applied once per (SID, status);
@@ -430,6 +433,7 @@ def apply_provider_status(provider_id: str, provider_status: str, error_code: st
 # --------------------------------------------------------------------------- passes
 
 
+@cross_school("the dispatcher's sweep over every school's messages")
 def recover(now: dt.datetime, gw: Gateway, picker: routes.Picker | None = None) -> int:
     """Rows left ``sending`` by a dispatcher that died: unknown (never resent). Each keeps the name of the
     gateway that had it (the school's route), so that it is looked up there."""
@@ -448,6 +452,7 @@ def recover(now: dt.datetime, gw: Gateway, picker: routes.Picker | None = None) 
     return len(rows)
 
 
+@cross_school("the dispatcher's sweep over every school's messages")
 def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH, picker: routes.Picker | None = None) -> int:
     """Look up messages with a SID but no final status (no callback came, or the send timed out)."""
     rows = list(db.session.scalars(sa.select(OutboundMessage).where(
@@ -472,6 +477,7 @@ def reconcile(now: dt.datetime, gw: Gateway, limit: int = BATCH, picker: routes.
     return changed
 
 
+@cross_school("the dispatcher's sweep over every school's messages")
 def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH, picker: routes.Picker | None = None) -> int:
     """Unknown messages without a SID (timeout, lost answer, interrupted sender, 5xx): look them up by
     recipient and send time (gateways with ``find``). Found with the same text: the SID is stored and its
@@ -534,7 +540,8 @@ def resolve_by_callback(message_id: int, provider_id: str, to: str) -> bool:
         return False
     if to and to.removeprefix("whatsapp:") != row.to_phone:
         return False
-    if db.session.scalar(sa.select(OutboundMessage.id).where(OutboundMessage.provider_id == provider_id)):
+    if db.session.scalar(sa.select(OutboundMessage.id).where(OutboundMessage.provider_id == provider_id)
+                        .execution_options(cross_school="a provider's message id is unique across schools")):
         return False
     row.provider_id = provider_id
     row.sent_dt = row.sent_dt or now_utc()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..config import LANGUAGES
 from ..extensions import db
+from ..scoping import cross_school
 from ..time import now_utc
 from .latin import to_latin
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
@@ -52,6 +53,7 @@ def text_subject(body: str) -> str:
     return "text:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
+@cross_school("one message per person, whichever of their schools sent it")
 def recent_subjects(user_ids, subjects, since: dt.datetime) -> set[tuple[int, str]]:
     """(person, subject) pairs already queued since `since`."""
     if not user_ids or not subjects:
@@ -195,6 +197,7 @@ def opted_out(phones: Iterable[str]) -> set[str]:
     return set(db.session.scalars(sa.select(PhoneOptOut.phone).where(PhoneOptOut.phone.in_(phones))))
 
 
+@cross_school("idempotency keys are unique across schools")
 def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: bool = False,
            expires_dt: dt.datetime | None = None, send_after_dt: dt.datetime | None = None,
            subject: str | None = None, latin: bool | None = None) -> list:
@@ -311,6 +314,7 @@ def queue_raw(school, user, to_phone: str, body: str, *, kind: str = "test", key
     return rows[0] if rows else None
 
 
+@cross_school("rows just inserted, read back by id")
 def _insert(rows: list[dict]) -> list[OutboundMessage]:
     """INSERT … ON CONFLICT (idempotency_key) DO NOTHING: a concurrent transaction that queued
     the same key first wins, and this one carries on without an error."""

@@ -248,13 +248,14 @@ def log_query(school: School, *, status: str = "", kind: str = "", q: str = "", 
     return stmt.order_by(OutboundMessage.id.desc())
 
 
-def fallbacks(message_ids) -> dict[int, OutboundMessage]:
+def fallbacks(school, message_ids) -> dict[int, OutboundMessage]:
     """Telegram message id -> the SMS that followed it (the log's fallback chain)."""
     ids = list(message_ids)
     if not ids:
         return {}
     return {m.fallback_of_id: m for m in db.session.scalars(
-        sa.select(OutboundMessage).where(OutboundMessage.fallback_of_id.in_(ids)))}
+        sa.select(OutboundMessage).where(OutboundMessage.school_id == school.id,
+                                      OutboundMessage.fallback_of_id.in_(ids)))}
 
 
 def status_counts(school: School, since: dt.datetime) -> dict[str, int]:
@@ -279,7 +280,8 @@ def resend(actor: User | None, school: School, msg: OutboundMessage, *, confirme
     if msg.user is None or not msg.user.phone:
         raise ServiceError(_("This person has no phone number."))
     n = db.session.scalar(sa.select(sa.func.count(OutboundMessage.id))
-                          .where(OutboundMessage.idempotency_key.like(f"resend:{msg.id}:%")))
+                          .where(OutboundMessage.school_id == school.id,
+                                 OutboundMessage.idempotency_key.like(f"resend:{msg.id}:%")))
     copy = OutboundMessage(school_id=school.id, user_id=msg.user_id, kind=msg.kind,
                            idempotency_key=f"resend:{msg.id}:{n + 1}", to_phone=msg.user.phone, channel=msg.channel,
                            locale=msg.locale, body=msg.body, status=MessageStatus.QUEUED, is_urgent=msg.is_urgent,

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from ..extensions import db
+from ..scoping import cross_school
 from ..time import now_utc
 from .dispatcher import apply_provider_status
 from .routes import gateway_named
@@ -33,6 +34,7 @@ log = logging.getLogger("safetyops.sms")
 RECEIPT_HOLD_S = 300
 
 
+@cross_school("a receipt names its message by the provider's id, unique across schools")
 def apply_receipt(receipt: Receipt, now: dt.datetime | None = None) -> bool | None:
     """Apply one receipt (no commit). True: changed a message; False: known, nothing to change (a repeat,
     or an older status); None: no message has this id (yet)."""

@@ -23,6 +23,7 @@ from ..auth.models import User
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import School
+from ..scoping import cross_school
 from ..time import now_utc
 from .gateways import SendResult
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
@@ -85,6 +86,7 @@ def send(job, gw: TelegramGateway) -> SendResult:
         return SendResult("unknown", None, "gateway-error", None, f"{type(exc).__name__}: {exc}")
 
 
+@cross_school("the dispatcher's own row, of whichever school")
 def after_send(job, result: SendResult, now: dt.datetime) -> None:
     """After the dispatcher stored a Telegram send's result (same transaction): Telegram rows are never
     looked up at a provider, a refused or unclear one is not retried by Telegram — its SMS follows now."""
@@ -149,6 +151,7 @@ def read_wait(app: Flask | None = None) -> dt.timedelta:
     return dt.timedelta(minutes=float(app.config.get("TELEGRAM_READ_WAIT_MIN", DEFAULT_READ_WAIT_MIN)))
 
 
+@cross_school("the scheduler's sweep over every school")
 def unread_sweep(now: dt.datetime) -> int:
     """Urgent Telegram alerts not read within TELEGRAM_READ_WAIT_MIN, and Telegram messages whose send was
     interrupted (unknown) without an SMS yet: their SMS follows, once."""
@@ -240,6 +243,7 @@ def deep_link(token: str) -> str:
     return f"https://t.me/{name}?start={token}"
 
 
+@cross_school("a link token's secret names its person")
 def pending_token(user: User, token: str | None, now: dt.datetime | None = None) -> bool:
     """True while `token` (kept in the person's session) is this person's, unused and not expired."""
     if not token:
@@ -249,6 +253,7 @@ def pending_token(user: User, token: str | None, now: dt.datetime | None = None)
     return row is not None and row.user_id == user.id and row.used_dt is None and row.expires_dt > now
 
 
+@cross_school("a link token's secret names its person")
 def link_chat(token: str, chat_id: int, username: str = "", now: dt.datetime | None = None) -> User | None:
     """The bot got ``/start <token>`` from `chat_id`: link it to the token's person (single use, not
     expired). None when the token is unknown, used or expired. No commit."""

@@ -89,7 +89,7 @@ def log_view():
     audit_read(detail=f"status={status} kind={kind} q={q}")
     return render_template("notifications/log.html", rows=rows, more=more, status=status, kind=kind, kinds=kinds,
                            q=q, counts=counts, flags=services.open_flag_count(g.school),
-                           followed=services.fallbacks([m.id for m, _n in rows]),
+                           followed=services.fallbacks(g.school, [m.id for m, _n in rows]),
                            statuses=list(MessageStatus), **_labels())
 
 
@@ -100,7 +100,7 @@ def message(msg_id):
     msg = get_or_404(OutboundMessage, msg_id)
     audit_read(msg)
     return render_template("notifications/message.html", msg=msg, UNKNOWN_HELP=services.UNKNOWN_HELP,
-                           followed=services.fallbacks([msg.id]), **_labels())
+                           followed=services.fallbacks(g.school, [msg.id]), **_labels())
 
 
 @bp.post("/<int:msg_id>/resend")

@@ -478,7 +478,12 @@ def _anonymise_entries(entries, now) -> None:
 
 
 def _erase_consents(school, condition) -> None:
-    consents = list(db.session.scalars(sa.select(Consent).where(condition)))
+    query = sa.select(Consent).where(condition)
+    if school is None:  # retention: the consents of entries of any school being anonymised
+        query = query.execution_options(cross_school="retention: consents of the entries being anonymised")
+    else:
+        query = query.where(Consent.school_id == school.id)
+    consents = list(db.session.scalars(query))
     scan_ids = [c.scan_id for c in consents if c.scan_id]
     for c in consents:
         c.subject_name = c.given_by = ANONYMISED

@@ -18,6 +18,7 @@ from ..auth.roles import Role
 from ..extensions import db
 from ..notifications.outbox import notify, register_text
 from ..schools.models import Membership, School
+from ..scoping import cross_school
 from ..time import zone
 from . import services
 
@@ -48,6 +49,7 @@ def digest_figures(school: School, first: dt.date, last: dt.date, now: dt.dateti
     return {"missed": f["checks_missed"], "late": f["checks_late"], "critical": f["open_critical"]}
 
 
+@cross_school("the scheduler's sweep over every school")
 def weekly_digest(now: dt.datetime) -> int:
     queued = 0
     directors: dict[int, list[User]] = {}

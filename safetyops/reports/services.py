@@ -411,7 +411,7 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
     if drills:
         for drill_id, first_dt in db.session.execute(
                 sa.select(ClassReport.drill_id, ClassReport.first_dt)
-                .where(ClassReport.drill_id.in_([d.id for d in drills]))):
+                .where(ClassReport.school_id == school.id, ClassReport.drill_id.in_([d.id for d in drills]))):
             firsts.setdefault(drill_id, []).append(_aware(first_dt))
     f["drills"] = [(d, max(int((t - _aware(d.started_dt)).total_seconds()) for t in firsts[d.id])
                     if firsts.get(d.id) else None) for d in drills]

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..phones import normalize_phone
 from ..schools.demo import Demo
 from ..schools.models import Membership, Zone, ZoneKind
+from ..scoping import cross_school
 from . import services
 from .models import DaysRule, Post, PostKind, RosterSettings, Shift, Swap, SwapStatus
 
@@ -85,6 +86,7 @@ def rosters(demo: Demo) -> None:
     _pending_swap(demo)
 
 
+@cross_school("the demo builds every school")
 def _ensure_today(demo: Demo, username: str, kind: PostKind) -> None:
     """Give a demo account a duty today (by hand, on a post of `kind` that runs today)."""
     user, school, today = demo.users[username], demo.school, demo.today

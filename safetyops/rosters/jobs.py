@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..schools.calendar import calendars_for
 from ..schools.models import School
+from ..scoping import cross_school
 from ..time import local_to_utc
 from . import services
 from .models import DaysRule, Shift
@@ -26,6 +27,7 @@ def _schools(ids) -> dict[int, School]:
     return {s.id: s for s in db.session.scalars(sa.select(School).where(School.id.in_(list(ids))))} if ids else {}
 
 
+@cross_school("the scheduler's sweep over every school")
 def eve_reminders(now: dt.datetime) -> int:
     """SMS each person the evening before a duty (or as soon as possible after, until it starts)."""
     shifts = list(db.session.scalars(
@@ -52,6 +54,7 @@ def eve_reminders(now: dt.datetime) -> int:
     return queued
 
 
+@cross_school("the scheduler's sweep over every school")
 def checkin_nudges(now: dt.datetime) -> int:
     """SMS a person who has not checked in `grace` minutes after their duty started (once per shift)."""
     ids = set(db.session.scalars(

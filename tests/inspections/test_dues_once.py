@@ -13,6 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 import time_machine
 
+from safetyops.database import unit_of_work_memo
 from safetyops.extensions import db
 from safetyops.inspections import services
 from safetyops.inspections.models import Run, RunStatus
@@ -66,7 +67,7 @@ def test_the_directors_home_loads_the_schedules_once_and_no_run_object(client, f
 def test_a_write_in_the_request_computes_the_dues_again(app, f):
     walk = _schedules(f)
     teacher = f.user("teacher")
-    with app.test_request_context("/"), time_machine.travel(MONDAY_0800, tick=False):
+    with app.test_request_context("/"), unit_of_work_memo(), time_machine.travel(MONDAY_0800, tick=False):
         before = {d.schedule.id: d for d in services.current_dues(f.school_a)}
         assert before[walk.id].run is None
         assert services.current_dues(f.school_a)[0] is before[min(before)]  # the request's memo
