@@ -6,13 +6,30 @@ import sqlalchemy as sa
 from safetyops import create_app
 from safetyops.audit.models import AuditEvent
 from safetyops.auth.models import User
+from safetyops.auth.roles import Role
 from safetyops.extensions import db, limiter
+from safetyops.schools.models import Membership
 from tests.conftest import TEST_CONFIG, login
 from tests.factories import PASSWORD
 
 
 def _sign_in(client, login_name, password=PASSWORD, **kw):
     return client.submit("/login", {"login": login_name, "password": password}, **kw)
+
+
+def test_a_guard_lands_on_the_gate_and_a_guard_with_another_role_at_home(app, f):
+    """Issue 12: the guard's work is the gate, one tap less each shift; a `next` still wins."""
+    f.user("guard", username="asan")
+    both = f.user("guard", username="bolot")
+    both.memberships.append(Membership(school=f.school_b, role=Role.TEACHER))
+    db.session.flush()
+    r = _sign_in(app.test_client(), "asan")
+    assert r.status_code == 302 and r.location.endswith("/gate/")
+    r = _sign_in(app.test_client(), "bolot")
+    assert r.status_code == 302 and r.location.endswith("/") and "/gate/" not in r.location
+    to_zones = "/login?next=/zones"
+    r = app.test_client().submit(to_zones, {"login": "asan", "password": PASSWORD}, page=to_zones)
+    assert r.location.endswith("/zones")
 
 
 def test_sign_in_with_username_and_land_on_home(client, f):

@@ -16,16 +16,24 @@ from ..security import verify_password
 from ..uow import release
 from . import services, throttle
 from .forms import ChangePasswordForm, LoginForm
+from .roles import Role
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str | None = None) -> str:
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("dashboard.home")
+    return default or url_for("dashboard.home")
+
+
+def _landing(user) -> str:
+    """Where a sign-in without `next` leads: a guard's work is the gate (one tap less each shift);
+    everyone else, and a guard who holds another role too, starts at home."""
+    roles = {m.role for m in user.memberships}
+    return url_for("gate.index") if roles == {Role.GUARD} else url_for("dashboard.home")
 
 
 def _limit(name: str):
@@ -66,7 +74,7 @@ def login():
             # last cookie won, and the person's first form was refused as expired).
             g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             generate_csrf()
-            response = redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next"), _landing(user)))
             throttle.remember_device(response, [account, services.normalize_login(user.username),
                                                services.normalize_login(user.phone)])
             return response
