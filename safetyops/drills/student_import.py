@@ -19,12 +19,12 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..errors_service import ServiceError
 from ..extensions import db
-from ..rosters.staff_import import ImportFailed, Problem, read_rows
+from ..rosters.staff_import import ImportFailed, Problem, from_upload, read_rows
 from ..schools.models import School
 from .models import Guardian, SchoolClass, Student
 from .reunion import clean_guardian, name_key
 
-__all__ = ["ImportFailed", "Problem", "Checked", "check", "apply", "import_file", "HEADERS"]
+__all__ = ["ImportFailed", "Problem", "Checked", "check", "apply", "import_file", "from_upload", "HEADERS"]
 
 HEADERS = {
     "class": {"class", "класс", "класс/группа", "сынып", "группа"},

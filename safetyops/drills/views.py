@@ -718,8 +718,6 @@ def numbers():
 
 # --- reunification: class lists, the hand-over, SMS to guardians (issue 15) --------------------------------
 
-MAX_UPLOAD = 5 * 1024 * 1024
-
 
 @bp.get("/drills/classes/<int:drill_class_id>/students")
 @requires(DrillPerm.MANAGE)
@@ -800,21 +798,11 @@ def students_import():
     form = StudentImportForm()
     problems, result = [], None
     if form.validate_on_submit():
-        upload = form.file.data
-        if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors = [_("Choose a file.")]
-        else:
-            data = upload.read(MAX_UPLOAD + 1)
-            try:
-                if len(data) > MAX_UPLOAD:
-                    too_big = student_import.Problem(0, "", _l("The file is larger than 5 MB."))
-                    raise student_import.ImportFailed([too_big])
-                students, guardians, checked = student_import.import_file(current_user, g.school, upload.filename,
-                                                                          data, _today())
-            except student_import.ImportFailed as err:  # raised before anything is written
-                problems = err.problems
-            else:
-                result = {"students": students, "guardians": guardians, "unchanged": checked.unchanged}
+        problems, done = student_import.from_upload(
+            form.file, lambda name, data: student_import.import_file(current_user, g.school, name, data, _today()))
+        if done is not None:
+            students, guardians, checked = done
+            result = {"students": students, "guardians": guardians, "unchanged": checked.unchanged}
     return render_template("drills/students_import.html", **_ctx(form=form, problems=problems, result=result))
 
 

@@ -76,6 +76,30 @@ class ImportFailed(Exception):
         self.problems = problems
 
 
+#: The largest file an import page takes.
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def from_upload(field, run) -> tuple[list[Problem], object | None]:
+    """An import page's POST: the file chosen in the form's `field` (at most 5 MB) given to
+    `run(filename, data)`.  Returns (problems, None) when the file was refused (nothing written),
+    else ([], what `run` returned).  No file chosen: the field says so and nothing runs."""
+    upload = field.data
+    if upload is None or not getattr(upload, "filename", ""):
+        field.errors = [_l("Choose a file.")]
+        return [], None
+    try:
+        data = upload.read(MAX_UPLOAD + 1)
+    finally:
+        upload.close()  # a large file is a temporary file on disk: give it back now
+    try:
+        if len(data) > MAX_UPLOAD:
+            raise ImportFailed([Problem(0, "", _l("The file is larger than 5 MB."))])
+        return [], run(upload.filename, data)
+    except ImportFailed as err:  # raised before anything is written
+        return err.problems, None
+
+
 def read_rows(filename: str, data: bytes) -> list[list[str]]:
     """The cells of the file as text, header first.  Raises ImportFailed for an unreadable file."""
     name = (filename or "").lower()

@@ -49,9 +49,6 @@ from .permissions import RosterPerm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 
-#: Largest staff file accepted from the browser.
-MAX_UPLOAD = 5 * 1024 * 1024
-
 menu.add(menu.MenuItem(_l("Duty roster"), "rosters.week", RosterPerm.VIEW, 10))
 menu.add(menu.MenuItem(_l("Duty posts"), "rosters.posts", RosterPerm.MANAGE, 60))
 menu.add(menu.MenuItem(_l("Make the roster"), "rosters.generate", RosterPerm.MANAGE, 61))
@@ -561,17 +558,9 @@ def import_staff():
     form = ImportForm()
     problems, result = [], None
     if form.validate_on_submit():
-        upload = form.file.data
-        if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors = [_("Choose a file.")]
-        else:
-            data = upload.read(MAX_UPLOAD + 1)
-            try:
-                if len(data) > MAX_UPLOAD:
-                    raise staff_import.ImportFailed([staff_import.Problem(0, "", _l("The file is larger than 5 MB."))])
-                made, checked = staff_import.import_file(current_user, g.school, upload.filename, data)
-            except staff_import.ImportFailed as err:  # raised before anything is written
-                problems = err.problems
-            else:
-                result = {"new": len(made), "unchanged": len(checked.unchanged)}
+        problems, done = staff_import.from_upload(
+            form.file, lambda name, data: staff_import.import_file(current_user, g.school, name, data))
+        if done is not None:
+            made, checked = done
+            result = {"new": len(made), "unchanged": len(checked.unchanged)}
     return render_template("rosters/import.html", form=form, problems=problems, result=result)

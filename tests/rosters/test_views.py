@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 
 from safetyops.auth.models import User
 from safetyops.extensions import db
+from safetyops.rosters import staff_import
 from safetyops.rosters.models import FeedToken, Post, RosterRun, Shift, Swap, SwapStatus
 from tests.conftest import login
 
@@ -210,6 +212,19 @@ def test_import_in_the_browser_all_or_nothing_and_idempotent(client, f):
         assert expected in resp.get_data(as_text=True)
     guard = db.session.scalar(sa.select(User).where(User.phone == "+996555300002"))
     assert guard.memberships[0].role.value == "guard" and guard.locale == "ru" and guard.must_change_password
+
+
+@pytest.mark.parametrize("url", ["/rosters/import", "/drills/students/import"])
+def test_an_import_page_refuses_a_missing_or_too_large_file_in_words(client, f, url, monkeypatch):
+    """Both import pages share one upload step (rosters.staff_import.from_upload)."""
+    login(client, _en(f, "director"))
+    db.session.commit()
+    resp = client.submit(url, {}, content_type="multipart/form-data")
+    assert resp.status_code == 200 and "Choose a file." in resp.get_data(as_text=True)
+    monkeypatch.setattr(staff_import, "MAX_UPLOAD", 1000)  # the 5 MB limit, scaled down
+    big = io.BytesIO(b"a,b\n" + b"x" * 2000)
+    resp = client.submit(url, {"file": (big, "big.csv")}, content_type="multipart/form-data")
+    assert resp.status_code == 200 and "larger than 5 MB" in resp.get_data(as_text=True)
 
 
 def test_import_cli_reports_rows_and_imports_xlsx(app, f, tmp_path):
