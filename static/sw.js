@@ -176,7 +176,8 @@ function warm(key, urls) {
   }).then(function (cache) {
     return urls.reduce(function (chain, url) {
       return chain.then(function () {
-        return fetch(url, { credentials: "same-origin" }).then(function (resp) {
+        // The header: the server leaves the person's flashed messages for the page they open next.
+        return fetch(url, { credentials: "same-origin", headers: { "X-SafetyOps-Warm": "1" } }).then(function (resp) {
           if (resp.status !== 200 || isLogin(resp)) { return; }
           return plain(resp).then(function (body) { return cache.put(url, body); });
         }, function () { /* offline now: keep what we had */ });

@@ -105,6 +105,18 @@ def test_a_guard_gets_the_gate_pages(client, f):
     assert {"/gate/", "/gate/new", "/gate/rounds"} <= set(pages)
 
 
+def test_a_page_the_worker_fetches_ahead_leaves_the_saved_message_for_the_next_page(client, f):
+    """The worker's warm fetch of today's pages runs beside the person's own clicks: it must not take
+    the "Saved." a form just flashed (seen: the swap accepted, its message gone)."""
+    login(client, f.user("director", locale="en"))
+    with client.session_transaction() as sess:
+        sess["_flashes"] = [("success", "Saved for you.")]
+    ahead = client.get("/", headers={"X-SafetyOps-Warm": "1"}).get_data(as_text=True)
+    assert "Saved for you." not in ahead  # nor kept in the phone's offline copy
+    assert "Saved for you." in client.get("/").get_data(as_text=True)
+    assert "Saved for you." not in client.get("/").get_data(as_text=True)  # shown once
+
+
 def test_pages_list_needs_a_signed_in_person(client):
     r = client.get("/offline/pages.json", headers=JSON)
     assert r.status_code in (302, 401)

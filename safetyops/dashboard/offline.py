@@ -17,7 +17,17 @@ import hmac
 import json
 import os
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    get_flashed_messages,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -91,9 +101,23 @@ def pages():
     return resp
 
 
+#: Sent by the service worker on the pages it fetches ahead for offline use ("warm").
+WARM_HEADER = "X-SafetyOps-Warm"
+
+
+def page_messages() -> list[tuple[str, str]]:
+    """The flashed messages to show on this page (base.html).  A page the service worker fetches
+    ahead in the background leaves them for the page the person opens next: else a "Saved." set
+    by a form could be taken by the worker's fetch and never seen (and kept in the offline copy)."""
+    if request.headers.get(WARM_HEADER):
+        return []
+    return get_flashed_messages(with_categories=True)
+
+
 def init(bp: Blueprint) -> None:
     """Add these routes to the dashboard's blueprint (endpoints ``dashboard.offline_*``)."""
     bp.add_url_rule("/sw.js", "offline_worker", worker)
     bp.add_url_rule("/offline", "offline_page", page)
     bp.add_url_rule("/offline/pages.json", "offline_pages", pages)
     bp.add_app_template_global(offline_user_key)
+    bp.add_app_template_global(page_messages)
