@@ -100,6 +100,24 @@ def _small_targets(page) -> list[str]:
     )
 
 
+def _cut_selects(page) -> list[str]:
+    """Selects whose chosen option does not fit (“Документсиз” cut off): its text, measured in the
+    select's font, wider than the select's content box less the arrow (about 20 px)."""
+    return page.evaluate("""() => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        const out = [];
+        for (const s of document.querySelectorAll('main select')) {
+            if (s.selectedIndex < 0 || !s.getClientRects().length) continue;
+            const st = getComputedStyle(s);
+            ctx.font = `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+            const text = s.options[s.selectedIndex].text;
+            const room = s.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - 20;
+            if (ctx.measureText(text).width > room + 1) out.push(`select#${s.id} "${text}" in ${Math.round(room)} px`);
+        }
+        return out;
+    }""")
+
+
 def _walk_url(page) -> str | None:
     page.goto("/inspections/checks")
     return (
@@ -142,6 +160,7 @@ def test_no_main_page_scrolls_sideways_and_taps_are_44_px_at_360_px(new_phone, u
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 360:
                 wide.append((href, width, _overflow(page)))
+            wide += [(href, t) for t in _cut_selects(page)]
             # Folded sections of the page (the gate's photo with consent, …) count opened.
             page.evaluate("document.querySelectorAll('main details:not([open])').forEach(d => { d.open = true; })")
             small += [f"{href}: {t}" for t in _small_targets(page)]
