@@ -3,7 +3,6 @@ match warns at once and queues the SMS, the visitor signs out, a night-round che
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from safetyops.extensions import db

@@ -93,7 +93,7 @@ def test_check_in_offer_accept_approve(new_phone, duties, live_server):
     offer = colleague.locator("li.list-item", has_text="Browser later")
     with colleague.expect_navigation():
         offer.locator("form[action$='/accept'] button").click()
-    assert colleague.locator(".flash-success").count() == 1
+    assert colleague.locator(".flash-success").count() == 1, colleague.inner_text("main")[:500]
 
     director = new_phone()
     sign_in(director, "director")
