@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from .models import clock
+
 OK, LATE, PLAN, HELD, GRID, INK = "#1e6b34", "#b3261e", "#9aa0a6", "#0b4fb3", "#d5d7dc", "#1b1b1f"
 WIDTH, LABEL_W, ROW = 360, 120, 30
 
 
-def _mmss(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
+_mmss = clock  # as the board, the after-action page and the PDF write a drill's time
 
 
 def evacuation_chart(rows: list[tuple[str, int | None, int]], title: str) -> Markup:

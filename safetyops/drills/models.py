@@ -189,6 +189,25 @@ class PlannedDrill(db.Model):
     drill: Mapped[Drill | None] = relationship(back_populates="plan")
 
 
+def evacuation_time(started_dt: dt.datetime, first_dts) -> int | None:
+    """A drill's time, in whole seconds: from the alarm (`started_dt`) to the last class's first report
+    (evacuated, or all rooms secured); None before any class reported.  The one computation behind the
+    board's clock, the after-action page, its PDF, the charts and the safety report (issue 14: the board
+    read 3:38 while the PDF read 2:38).  Naive times are UTC (SQLite's aggregates drop the zone)."""
+    start = started_dt if started_dt.tzinfo else started_dt.replace(tzinfo=dt.UTC)
+    seconds = [int(((t if t.tzinfo else t.replace(tzinfo=dt.UTC)) - start).total_seconds())
+               for t in first_dts if t is not None]
+    return max(seconds) if seconds else None
+
+
+def clock(seconds: int | float | None) -> str:
+    """A drill's time as every page and PDF writes it: "2:38" (minutes:seconds), "—" when there is none."""
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 class Drill(db.Model):
     """A drill or a real emergency, from the start to "all clear"."""
 

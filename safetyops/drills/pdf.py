@@ -6,15 +6,13 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from ..pdf import FontMissing, add_fonts, approval_block
-from .models import DRILL_KIND_LABELS
+from .models import DRILL_KIND_LABELS, clock
 
 __all__ = ["FontMissing", "drill_pdf"]
 
 
-def mmss(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    return _("%(m)s min %(s)s s", m=seconds // 60, s=seconds % 60)
+#: A drill's time as the board and the after-action page write it ("2:38"): one function (issue 14).
+mmss = clock
 
 
 def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> bytes:

@@ -39,6 +39,7 @@ from .models import (
     PlannedDrill,
     SchoolClass,
     TrainingRecord,
+    evacuation_time,
 )
 
 #: Roles that see the live board and may report for any class.
@@ -530,8 +531,9 @@ def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = 
     running = int(((drill.ended_dt or now) - drill.started_dt).total_seconds())
     evacuation = evacuation_seconds(drill, reported)
     # The clock stops when the last class has reported, and after the all clear it shows the same
-    # evacuation (or "all rooms secured") time as the after-action page and the PDF: one computation.
-    stopped = evacuation is not None and (not drill.is_live or not not_reported)
+    # evacuation (or "all rooms secured") time as the after-action page and the PDF: one computation
+    # (none, "—", when no class reported: not the time to the all clear).
+    stopped = not drill.is_live or (evacuation is not None and not not_reported)
     people = on_site(drill.school) if with_on_site and drill.is_live else None
     by_kind: dict[str, int] = {}
     for entry in people or []:
@@ -554,12 +556,10 @@ def board(drill: Drill, now: dt.datetime | None = None, *, with_on_site: bool = 
 
 
 def evacuation_seconds(drill: Drill, reports: list[ClassReport]) -> int | None:
-    """The drill's time: from the alarm to the last class's first report (evacuated, or all rooms secured).
-
-    The one computation behind the board's clock, the after-action page, the PDF and the charts."""
-    if not reports:
-        return None
-    return max(int((r.first_dt - drill.started_dt).total_seconds()) for r in reports)
+    """The drill's time: from the alarm to the last class's first report (evacuated, or all rooms secured):
+    `models.evacuation_time`, the one computation behind the board's clock, the after-action page, the PDF,
+    the charts and the safety report."""
+    return evacuation_time(drill.started_dt, [r.first_dt for r in reports])
 
 
 def summary(drill: Drill) -> dict:
@@ -616,14 +616,8 @@ def past_drills(school: School, limit: int | None = None) -> list[Drill]:
 
 
 def drill_seconds(drill: Drill) -> int | None:
-    """Evacuation time of a finished drill: the last class's first report."""
-    last = db.session.scalar(sa.select(sa.func.max(ClassReport.first_dt)).where(
-        ClassReport.school_id == drill.school_id, ClassReport.drill_id == drill.id))
-    if last is None:
-        return None
-    if last.tzinfo is None:  # SQLite aggregate bypasses the column type
-        last = last.replace(tzinfo=dt.UTC)
-    return int((last - drill.started_dt).total_seconds())
+    """Evacuation time of a drill (`evacuation_seconds`), read with one query."""
+    return drills_seconds([drill])[drill.id]
 
 
 def drills_seconds(drills: list[Drill]) -> dict[int, int | None]:
@@ -634,13 +628,7 @@ def drills_seconds(drills: list[Drill]) -> dict[int, int | None]:
         sa.select(ClassReport.drill_id, sa.func.max(ClassReport.first_dt))
         .where(ClassReport.school_id.in_({d.school_id for d in drills}),
                ClassReport.drill_id.in_([d.id for d in drills])).group_by(ClassReport.drill_id)).all())
-    result = {}
-    for d in drills:
-        at = last.get(d.id)
-        if at is not None and at.tzinfo is None:  # SQLite aggregate bypasses the column type
-            at = at.replace(tzinfo=dt.UTC)
-        result[d.id] = int((at - d.started_dt).total_seconds()) if at is not None else None
-    return result
+    return {d.id: evacuation_time(d.started_dt, [last.get(d.id)]) for d in drills}
 
 
 # --- staff training ------------------------------------------------------------------------

@@ -62,6 +62,7 @@ from .models import (
     Student,
     TrainingRecord,
     Zone,
+    clock,
 )
 from .permissions import DrillPerm
 
@@ -95,11 +96,7 @@ def _require(allowed: bool) -> None:
         abort(403)
 
 
-def mmss(seconds) -> str:
-    if seconds is None:
-        return "—"
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+mmss = clock  # a drill's time as the PDF and the reports write it ("2:38")
 
 
 @bp.app_template_filter("mmss")

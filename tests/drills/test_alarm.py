@@ -335,7 +335,7 @@ def test_lockdown_pdf_says_sheltered_and_rooms_secured_and_a_false_alarm_says_so
         data = pdf.drill_pdf(drill, services.summary(drill), f.school_a)
     text = "\n".join(lines)
     assert data.startswith(b"%PDF")
-    assert "Time to all rooms secured: 2 min 38 s" in text and "sheltered 24" in text
+    assert "Time to all rooms secured: 2:38 (target 5:00)" in text and "sheltered 24" in text
     assert "Evacuation time" not in text and "evacuated 24" not in text
 
     lines.clear()
