@@ -3,7 +3,8 @@ added up, with a table of the schools side by side.
 
 Every school gets the same period (the default term dates: schools' own calendars differ), and the
 district's figures are the sums of the schools' (open deficiencies and drills listed together).
-A download, not a page: it reads each school's report in turn (about 25 statements a school)."""
+A download, not a page: every figure is read for all the schools at once (`services.school_figures`,
+grouped by school), so the report sends as many statements for 100 schools as for 2."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..inspections.models import SEVERITY_RANK, Severity
+from ..schools.calendar import calendars_for
 from ..schools.models import District, School
-from .services import SafetyReport, Section, build_sections, percent, period_dates, safety_report
+from .services import SafetyReport, Section, build_sections, percent, period_dates, school_figures
 
 
 @dataclass
@@ -68,11 +70,11 @@ def district_report(district_ids: list[int], period: str, today: dt.date, now: d
             sa.select(School).where(School.district_id.in_(district_ids)).order_by(School.name, School.id)
         )
     )
-    reports = [safety_report(s, key, today, now, lang, dates=(key, first, last)) for s in schools]
+    figures = school_figures(schools, first, last, today, now, calendars_for(s.id for s in schools)) if schools else {}
     report = SafetyReport(
-        DistrictName(", ".join(names)), key, first, last, min(last, today), [], _merge([r.figures for r in reports])
+        DistrictName(", ".join(names)), key, first, last, min(last, today), [], _merge([figures[s.id] for s in schools])
     )
-    report.figures["by_school"] = [(s.name, r.figures) for s, r in zip(schools, reports, strict=True)]
+    report.figures["by_school"] = [(s.name, figures[s.id]) for s in schools]
     report.figures["schools"] = len(schools)
     return report
 

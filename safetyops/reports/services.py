@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -17,11 +18,19 @@ from flask_babel import lazy_gettext as _l
 from ..accidents.models import INCIDENT_LABELS, IncidentKind, Injury, SchoolIncident
 from ..auth.models import User
 from ..documents.models import DocStatus, Document
-from ..drills.models import DRILL_KIND_LABELS, ClassReport, Drill, PlannedDrill, TrainingRecord
+from ..drills.models import (
+    DRILL_KIND_LABELS,
+    ClassReport,
+    Drill,
+    PlannedDrill,
+    TrainingRecord,
+    clock,
+    evacuation_time,
+)
 from ..ecology.models import Collection, GreeningItem, LabDisposal, Removal
 from ..extensions import db
-from ..gate.models import CheckpointScan, GateEntry
-from ..gate.services import active_checkpoints, night_slots, settings_for
+from ..gate.models import Checkpoint, CheckpointScan, GateEntry, GateSettings
+from ..gate.services import DEFAULT_SETTINGS, night_slots
 from ..incidents.models import RoadIncident
 from ..inspections.models import (
     OPEN_STATUSES,
@@ -332,210 +341,306 @@ def safety_report(school, period: str, today: dt.date, now: dt.datetime | None =
         period, first, last = period_dates(period, today, terms)
     else:
         period, first, last = dates
+    f = school_figures([school], first, last, today, now, {school.id: calendar})[school.id]
+    return SafetyReport(school, period, first, last, min(last, today), [], f)
+
+
+class _Windows:
+    """Each school's period as UTC instants (from its first local midnight to the one after the last
+    day counted): `during(column, school_column)` is one criterion for all the schools, with one pair of
+    bounds per time zone (offset), not per school."""
+
+    def __init__(self, schools: list, first: dt.date, to: dt.date):
+        self.tz = {s.id: zone(s.timezone) for s in schools}
+        self.bounds = {sid: (_utc(first, tz), _utc(to + dt.timedelta(days=1), tz)) for sid, tz in self.tz.items()}
+        self.groups: dict[tuple, list[int]] = {}
+        for sid, pair in self.bounds.items():
+            self.groups.setdefault(pair, []).append(sid)
+
+    def during(self, column, school_column):
+        return sa.or_(*(sa.and_(school_column.in_(ids), column >= start, column < end)
+                        for (start, end), ids in self.groups.items()))
+
+    def holds(self, sid: int, when: dt.datetime | None) -> bool:
+        start, end = self.bounds[sid]
+        return when is not None and start <= _aware(when) < end
+
+
+def _grouped(statement) -> dict:
+    """{school_id: value} of a statement selecting (school_id, value) grouped by school."""
+    return {sid: value for sid, value in db.session.execute(statement)}
+
+
+def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date, now: dt.datetime,
+                   calendars: dict) -> dict[int, dict]:
+    """The figures of the safety report of each of `schools` for [first, last], counted to `today`:
+    {school id: figures}.  Every figure is read for all the schools at once (grouped by school), so the
+    number of statements does not depend on the number of schools (a district's report, issue 14).
+    `calendars`: {school id: SchoolCalendar} (for checks that follow school days)."""
+    ids = [s.id for s in schools]
+    tz_name = {s.id: s.timezone for s in schools}
     to = min(last, today)
-    tz = zone(school.timezone)
-    start_dt, end_dt = _utc(first, tz), _utc(to + dt.timedelta(days=1), tz)
-    f: dict = {}
+    win = _Windows(schools, first, to)
+    figs: dict[int, dict] = {sid: {} for sid in ids}
 
     # inspections: every period of every active schedule due inside [first, to]
-    schedules = list(db.session.scalars(sa.select(Schedule).where(Schedule.school_id == school.id,
-                                                                  Schedule.is_active.is_(True))))
+    schedules = list(db.session.scalars(sa.select(Schedule).where(Schedule.school_id.in_(ids),
+                                                                  Schedule.is_active.is_(True))
+                                        .order_by(Schedule.id)))
     runs = {(sid, start): (status, _aware(fin)) for sid, start, status, fin in db.session.execute(
         sa.select(Run.schedule_id, Run.period_start, Run.status, Run.finished_dt)
-        .where(Run.school_id == school.id, Run.period_start >= first - dt.timedelta(days=92),
+        .where(Run.school_id.in_(ids), Run.period_start >= first - dt.timedelta(days=92),
                Run.period_start <= to))}
-    due = on_time = late = missed = 0
-    missed_by: dict[str, int] = {}
-    weeks = {first + dt.timedelta(days=n) - dt.timedelta(days=(first + dt.timedelta(days=n)).weekday()):
-             {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
-             for n in range((to - first).days + 1)}
+    counts = {sid: {"due": 0, "on_time": 0, "late": 0, "missed": 0} for sid in ids}
+    missed_by: dict[int, dict[str, int]] = {sid: {} for sid in ids}
+    weeks = {sid: {first + dt.timedelta(days=n) - dt.timedelta(days=(first + dt.timedelta(days=n)).weekday()):
+                   {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
+                   for n in range((to - first).days + 1)} for sid in ids}
     for s in schedules:
-        for o in occurrences_between(s, first, to, school.timezone,
-                                     calendar if s.frequency == Frequency.SCHOOL_DAYS else None):
+        sid = s.school_id
+        for o in occurrences_between(s, first, to, tz_name[sid],
+                                     calendars.get(sid) if s.frequency == Frequency.SCHOOL_DAYS else None):
             if o.due_day < first or o.due_dt > now:
                 continue
-            due += 1
-            week = weeks[o.due_day - dt.timedelta(days=o.due_day.weekday())]
-            week["due"] += 1
+            week = weeks[sid][o.due_day - dt.timedelta(days=o.due_day.weekday())]
             status, fin = runs.get((s.id, o.start), (None, None))
             if status == RunStatus.DONE and fin is not None and fin <= o.due_dt:
-                on_time += 1
-                week["on_time"] += 1
+                key = "on_time"
             elif status == RunStatus.DONE:
-                late += 1
-                week["late"] += 1
+                key = "late"
             else:
-                missed += 1
-                week["missed"] += 1
-                missed_by[s.template_key] = missed_by.get(s.template_key, 0) + 1
-    f.update(checks_due=due, checks_on_time=on_time, checks_late=late, checks_missed=missed,
-             missed_by=missed_by)
+                key = "missed"
+                missed_by[sid][s.template_key] = missed_by[sid].get(s.template_key, 0) + 1
+            for into in (counts[sid], week):
+                into["due"] += 1
+                into[key] += 1
+    for sid in ids:
+        c = counts[sid]
+        figs[sid].update(checks_due=c["due"], checks_on_time=c["on_time"], checks_late=c["late"],
+                         checks_missed=c["missed"], missed_by=missed_by[sid], found={})
 
     # deficiencies: found in the period, fixed in the period, open now (with age)
-    found = db.session.execute(
-        sa.select(CorrectiveAction.severity, sa.func.count())
-        .where(CorrectiveAction.school_id == school.id, CorrectiveAction.created_dt >= start_dt,
-               CorrectiveAction.created_dt < end_dt).group_by(CorrectiveAction.severity)).all()
-    f["found"] = {str(sev.value if hasattr(sev, "value") else sev): n for sev, n in found}
-    for created, fixed in db.session.execute(
-            sa.select(CorrectiveAction.created_dt, CorrectiveAction.fixed_dt)
-            .where(CorrectiveAction.school_id == school.id,
-                   sa.or_(sa.and_(CorrectiveAction.created_dt >= start_dt, CorrectiveAction.created_dt < end_dt),
-                          sa.and_(CorrectiveAction.fixed_dt >= start_dt, CorrectiveAction.fixed_dt < end_dt)))):
+    for sid, sev, n in db.session.execute(
+            sa.select(CorrectiveAction.school_id, CorrectiveAction.severity, sa.func.count())
+            .where(win.during(CorrectiveAction.created_dt, CorrectiveAction.school_id))
+            .group_by(CorrectiveAction.school_id, CorrectiveAction.severity)):
+        figs[sid]["found"][str(sev.value if hasattr(sev, "value") else sev)] = n
+    for sid, created, fixed in db.session.execute(
+            sa.select(CorrectiveAction.school_id, CorrectiveAction.created_dt, CorrectiveAction.fixed_dt)
+            .where(sa.or_(win.during(CorrectiveAction.created_dt, CorrectiveAction.school_id),
+                          win.during(CorrectiveAction.fixed_dt, CorrectiveAction.school_id)))):
         for when, key in ((created, "found"), (fixed, "fixed")):
-            if when is not None and start_dt <= _aware(when) < end_dt:
-                day = _aware(when).astimezone(tz).date()
-                weeks[day - dt.timedelta(days=day.weekday())][key] += 1
-    f["weeks"] = sorted(weeks.items())
-    f["fixed"] = db.session.scalar(
-        sa.select(sa.func.count()).where(CorrectiveAction.school_id == school.id,
-                                         CorrectiveAction.fixed_dt >= start_dt, CorrectiveAction.fixed_dt < end_dt))
-    open_rows = db.session.execute(
-        sa.select(CorrectiveAction.id, CorrectiveAction.title, CorrectiveAction.severity, CorrectiveAction.created_dt,
-                  CorrectiveAction.answer_id)
-        .where(CorrectiveAction.school_id == school.id, CorrectiveAction.status.in_(OPEN_STATUSES))).all()
-    open_rows = sorted(open_rows, key=lambda r: (SEVERITY_RANK[r.severity], r.created_dt))
-    f["open"] = len(open_rows)
-    f["open_critical"] = sum(1 for r in open_rows if r.severity == Severity.CRITICAL)
-    f["open_list"] = [(r.id, r.title, str(r.severity.value if hasattr(r.severity, "value") else r.severity),
-                       max(0, (now - _aware(r.created_dt)).days), r.answer_id) for r in open_rows]
+            if win.holds(sid, when):
+                day = _aware(when).astimezone(win.tz[sid]).date()
+                weeks[sid][day - dt.timedelta(days=day.weekday())][key] += 1
+    fixed_n = _grouped(
+        sa.select(CorrectiveAction.school_id, sa.func.count())
+        .where(win.during(CorrectiveAction.fixed_dt, CorrectiveAction.school_id))
+        .group_by(CorrectiveAction.school_id))
+    open_rows: dict[int, list] = {sid: [] for sid in ids}
+    for r in db.session.execute(
+            sa.select(CorrectiveAction.school_id, CorrectiveAction.id, CorrectiveAction.title,
+                      CorrectiveAction.severity, CorrectiveAction.created_dt, CorrectiveAction.answer_id)
+            .where(CorrectiveAction.school_id.in_(ids), CorrectiveAction.status.in_(OPEN_STATUSES))):
+        open_rows[r.school_id].append(r)
+    for sid in ids:
+        f = figs[sid]
+        f["weeks"] = sorted(weeks[sid].items())
+        f["fixed"] = fixed_n.get(sid, 0)
+        rows = sorted(open_rows[sid], key=lambda r: (SEVERITY_RANK[r.severity], r.created_dt))
+        f["open"] = len(rows)
+        f["open_critical"] = sum(1 for r in rows if r.severity == Severity.CRITICAL)
+        f["open_list"] = [(r.id, r.title, str(r.severity.value if hasattr(r.severity, "value") else r.severity),
+                           max(0, (now - _aware(r.created_dt)).days), r.answer_id) for r in rows]
 
     # drills: planned in the period, held (not real emergencies, not cancelled) with their times
-    f["drills_planned"] = db.session.scalar(
-        sa.select(sa.func.count()).where(PlannedDrill.school_id == school.id, PlannedDrill.target_date >= first,
-                                         PlannedDrill.target_date <= to))
+    planned = _grouped(
+        sa.select(PlannedDrill.school_id, sa.func.count())
+        .where(PlannedDrill.school_id.in_(ids), PlannedDrill.target_date >= first, PlannedDrill.target_date <= to)
+        .group_by(PlannedDrill.school_id))
     drills = list(db.session.scalars(
-        sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_not(None), Drill.cancelled_dt.is_(None),
-                               Drill.started_dt >= start_dt, Drill.started_dt < end_dt).order_by(Drill.started_dt)))
+        sa.select(Drill).where(Drill.ended_dt.is_not(None), Drill.cancelled_dt.is_(None),
+                               win.during(Drill.started_dt, Drill.school_id))
+        .order_by(Drill.started_dt, Drill.id)))
     firsts: dict[int, list] = {}
     if drills:
         for drill_id, first_dt in db.session.execute(
                 sa.select(ClassReport.drill_id, ClassReport.first_dt)
-                .where(ClassReport.school_id == school.id, ClassReport.drill_id.in_([d.id for d in drills]))):
+                .where(ClassReport.school_id.in_(ids), ClassReport.drill_id.in_([d.id for d in drills]))):
             firsts.setdefault(drill_id, []).append(_aware(first_dt))
-    f["drills"] = [(d, max(int((t - _aware(d.started_dt)).total_seconds()) for t in firsts[d.id])
-                    if firsts.get(d.id) else None) for d in drills]
-    f["drills_held"] = sum(1 for d in drills if not d.is_real)
-    f["emergencies"] = sum(1 for d in drills if d.is_real)
+    for sid in ids:
+        held = [d for d in drills if d.school_id == sid]
+        figs[sid]["drills_planned"] = planned.get(sid, 0)
+        figs[sid]["drills"] = [(d, evacuation_time(d.started_dt, firsts.get(d.id, []))) for d in held]
+        figs[sid]["drills_held"] = sum(1 for d in held if not d.is_real)
+        figs[sid]["emergencies"] = sum(1 for d in held if d.is_real)
 
     # training: enabled staff, and those with a course in force on the last day counted
-    f["staff"] = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Membership.user_id))).join(User, User.id == Membership.user_id)
-        .where(Membership.school_id == school.id, User.is_enabled.is_(True)))
-    f["trained"] = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(TrainingRecord.user_id)))
+    staff = _grouped(
+        sa.select(Membership.school_id, sa.func.count(sa.distinct(Membership.user_id)))
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.school_id.in_(ids), User.is_enabled.is_(True)).group_by(Membership.school_id))
+    trained = _grouped(
+        sa.select(TrainingRecord.school_id, sa.func.count(sa.distinct(TrainingRecord.user_id)))
         .join(Membership, sa.and_(Membership.user_id == TrainingRecord.user_id,
                                   Membership.school_id == TrainingRecord.school_id))
         .join(User, User.id == TrainingRecord.user_id)
-        .where(TrainingRecord.school_id == school.id, User.is_enabled.is_(True),
-               sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= to)))
+        .where(TrainingRecord.school_id.in_(ids), User.is_enabled.is_(True),
+               sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= to))
+        .group_by(TrainingRecord.school_id))
 
     # gate: visitors, watchlist hits, refused
     visitors = ("visitor", "parent", "contractor", "delivery", "vehicle")
-    row = db.session.execute(
-        sa.select(sa.func.count().filter(GateEntry.kind.in_(visitors)),
+    gate = {r[0]: r[1:] for r in db.session.execute(
+        sa.select(GateEntry.school_id,
+                  sa.func.count().filter(GateEntry.kind.in_(visitors)),
                   sa.func.count().filter(GateEntry.watchlist_id.is_not(None)),
                   sa.func.count().filter(GateEntry.is_refused.is_(True)))
-        .where(GateEntry.school_id == school.id, GateEntry.in_dt >= start_dt, GateEntry.in_dt < end_dt)).one()
-    f.update(visitors=row[0], watchlist_hits=row[1], refused=row[2])
-
-    f["rounds"], f["rounds_missed"] = _night_rounds(school, first, to, now)
+        .where(win.during(GateEntry.in_dt, GateEntry.school_id)).group_by(GateEntry.school_id))}
+    rounds = _night_rounds(schools, first, to, now)
 
     # road incidents
-    f["incidents"] = db.session.scalar(
-        sa.select(sa.func.count()).where(RoadIncident.school_id == school.id, RoadIncident.occurred_dt >= start_dt,
-                                         RoadIncident.occurred_dt < end_dt))
+    incidents = _grouped(
+        sa.select(RoadIncident.school_id, sa.func.count())
+        .where(win.during(RoadIncident.occurred_dt, RoadIncident.school_id)).group_by(RoadIncident.school_id))
 
     # canteen sanitary checks (the canteen's own checklist)
-    canteen_keys = [s.template_key for s in schedules if s.template_key.startswith("canteen_")]
-    f["canteen_checks"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Run).join(Schedule, Schedule.id == Run.schedule_id)
-        .where(Run.school_id == school.id, Run.status == RunStatus.DONE, Run.finished_dt >= start_dt,
-               Run.finished_dt < end_dt, Schedule.template_key.in_(canteen_keys or ["-"])))
-    f["canteen_missed"] = sum(n for k, n in missed_by.items() if k.startswith("canteen_"))
+    canteen_keys: dict[int, set[str]] = {sid: set() for sid in ids}
+    for s in schedules:
+        if s.template_key.startswith("canteen_"):
+            canteen_keys[s.school_id].add(s.template_key)
+    canteen = {(sid, key): n for sid, key, n in db.session.execute(
+        sa.select(Run.school_id, Schedule.template_key, sa.func.count()).select_from(Run)
+        .join(Schedule, Schedule.id == Run.schedule_id)
+        .where(Run.status == RunStatus.DONE, win.during(Run.finished_dt, Run.school_id),
+               Schedule.template_key.in_(sorted(set().union(*canteen_keys.values())) or ["-"]))
+        .group_by(Run.school_id, Schedule.template_key))}
 
     # documents whose review date falls by the period's last day
-    f["documents_to_review"] = db.session.scalar(
-        sa.select(sa.func.count()).where(Document.school_id == school.id, Document.status == DocStatus.IN_FORCE,
-                                         Document.review_on.is_not(None), Document.review_on <= last))
-    f.update(_regulation_figures(school, first, to, start_dt, end_dt))
-    return SafetyReport(school, period, first, last, to, [], f)
+    documents = _grouped(
+        sa.select(Document.school_id, sa.func.count())
+        .where(Document.school_id.in_(ids), Document.status == DocStatus.IN_FORCE,
+               Document.review_on.is_not(None), Document.review_on <= last)
+        .group_by(Document.school_id))
+    regulation = _regulation_figures(ids, first, to, win)
+    for sid in ids:
+        f = figs[sid]
+        f["staff"], f["trained"] = staff.get(sid, 0), trained.get(sid, 0)
+        f.update(zip(("visitors", "watchlist_hits", "refused"), gate.get(sid, (0, 0, 0)), strict=True))
+        f["rounds"], f["rounds_missed"] = rounds[sid]
+        f["incidents"] = incidents.get(sid, 0)
+        f["canteen_checks"] = sum(canteen.get((sid, key), 0) for key in canteen_keys[sid])
+        f["canteen_missed"] = sum(n for k, n in f["missed_by"].items() if k.startswith("canteen_"))
+        f["documents_to_review"] = documents.get(sid, 0)
+        f.update(regulation[sid])
+    return figs
 
 
-def _regulation_figures(school, first: dt.date, to: dt.date, start_dt: dt.datetime, end_dt: dt.datetime) -> dict:
-    """Road-safety work, incidents and injuries, ecology and anonymous reports: counts only (no names, no
-    health details, no word of an anonymous report)."""
-    f: dict = {}
+def _regulation_figures(ids: list[int], first: dt.date, to: dt.date, win: _Windows) -> dict[int, dict]:
+    """Road-safety work, incidents and injuries, ecology and anonymous reports of each school: counts
+    only (no names, no health details, no word of an anonymous report)."""
+    figs: dict[int, dict] = {sid: {"road_events": {}, "school_incidents": {}} for sid in ids}
     # road-safety work: the squad on the last day counted, events held in the period by kind
-    f["squad_members"] = db.session.scalar(
-        sa.select(sa.func.count()).where(SquadMember.school_id == school.id, SquadMember.joined_on <= to,
-                                         sa.or_(SquadMember.left_on.is_(None), SquadMember.left_on > to)))
-    events = dict(db.session.execute(
-        sa.select(RoadEvent.kind, sa.func.count())
-        .where(RoadEvent.school_id == school.id, RoadEvent.held_on >= first, RoadEvent.held_on <= to)
-        .group_by(RoadEvent.kind)).all())
-    f["road_events"] = {EventKind(k).value: n for k, n in events.items()}
+    squad = _grouped(
+        sa.select(SquadMember.school_id, sa.func.count())
+        .where(SquadMember.school_id.in_(ids), SquadMember.joined_on <= to,
+               sa.or_(SquadMember.left_on.is_(None), SquadMember.left_on > to))
+        .group_by(SquadMember.school_id))
+    for sid, kind, n in db.session.execute(
+            sa.select(RoadEvent.school_id, RoadEvent.kind, sa.func.count())
+            .where(RoadEvent.school_id.in_(ids), RoadEvent.held_on >= first, RoadEvent.held_on <= to)
+            .group_by(RoadEvent.school_id, RoadEvent.kind)):
+        figs[sid]["road_events"][EventKind(kind).value] = n
     # incidents at school and the people injured in them
-    kinds = dict(db.session.execute(
-        sa.select(SchoolIncident.kind, sa.func.count())
-        .where(SchoolIncident.school_id == school.id, SchoolIncident.occurred_dt >= start_dt,
-               SchoolIncident.occurred_dt < end_dt)
-        .group_by(SchoolIncident.kind)).all())
-    f["school_incidents"] = {IncidentKind(k).value: n for k, n in kinds.items()}
-    f["injured"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Injury).join(SchoolIncident, SchoolIncident.id == Injury.incident_id)
-        .where(Injury.school_id == school.id, SchoolIncident.occurred_dt >= start_dt,
-               SchoolIncident.occurred_dt < end_dt))
-    f["ambulance_calls"] = db.session.scalar(
-        sa.select(sa.func.count()).where(SchoolIncident.school_id == school.id, SchoolIncident.has_ambulance.is_(True),
-                                         SchoolIncident.occurred_dt >= start_dt, SchoolIncident.occurred_dt < end_dt))
+    for sid, incident_kind, n in db.session.execute(
+            sa.select(SchoolIncident.school_id, SchoolIncident.kind, sa.func.count())
+            .where(win.during(SchoolIncident.occurred_dt, SchoolIncident.school_id))
+            .group_by(SchoolIncident.school_id, SchoolIncident.kind)):
+        figs[sid]["school_incidents"][IncidentKind(incident_kind).value] = n
+    injured = _grouped(
+        sa.select(Injury.school_id, sa.func.count()).select_from(Injury)
+        .join(SchoolIncident, SchoolIncident.id == Injury.incident_id)
+        .where(win.during(SchoolIncident.occurred_dt, Injury.school_id)).group_by(Injury.school_id))
+    ambulance = _grouped(
+        sa.select(SchoolIncident.school_id, sa.func.count())
+        .where(SchoolIncident.has_ambulance.is_(True), win.during(SchoolIncident.occurred_dt, SchoolIncident.school_id))
+        .group_by(SchoolIncident.school_id))
     # ecology
-    removals = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Removal.volume_m3), 0))
-        .where(Removal.school_id == school.id, Removal.removed_on >= first, Removal.removed_on <= to)).one()
-    f["removals"], f["removed_m3"] = removals[0], removals[1]
-    f["collected_kg"] = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Collection.quantity_kg), 0))
-        .where(Collection.school_id == school.id, Collection.handed_on >= first, Collection.handed_on <= to))
-    f["lab_disposals"] = db.session.scalar(
-        sa.select(sa.func.count()).where(LabDisposal.school_id == school.id, LabDisposal.disposed_on >= first,
-                                         LabDisposal.disposed_on <= to))
-    greening = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(GreeningItem.done_on.is_not(None)))
-        .where(GreeningItem.school_id == school.id, GreeningItem.planned_on >= first,
-               GreeningItem.planned_on <= to)).one()
-    f["greening_planned"], f["greening_done"] = greening[0], greening[1]
+    removals = {r[0]: r[1:] for r in db.session.execute(
+        sa.select(Removal.school_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Removal.volume_m3), 0))
+        .where(Removal.school_id.in_(ids), Removal.removed_on >= first, Removal.removed_on <= to)
+        .group_by(Removal.school_id))}
+    collected = _grouped(
+        sa.select(Collection.school_id, sa.func.coalesce(sa.func.sum(Collection.quantity_kg), 0))
+        .where(Collection.school_id.in_(ids), Collection.handed_on >= first, Collection.handed_on <= to)
+        .group_by(Collection.school_id))
+    lab = _grouped(
+        sa.select(LabDisposal.school_id, sa.func.count())
+        .where(LabDisposal.school_id.in_(ids), LabDisposal.disposed_on >= first, LabDisposal.disposed_on <= to)
+        .group_by(LabDisposal.school_id))
+    greening = {r[0]: r[1:] for r in db.session.execute(
+        sa.select(GreeningItem.school_id, sa.func.count(), sa.func.count().filter(GreeningItem.done_on.is_not(None)))
+        .where(GreeningItem.school_id.in_(ids), GreeningItem.planned_on >= first, GreeningItem.planned_on <= to)
+        .group_by(GreeningItem.school_id))}
     # anonymous reports: how many came in the period, and how many of them are still open (never the text)
-    reports = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(AnonymousReport.status != CaseStatus.CLOSED))
-        .where(AnonymousReport.school_id == school.id, AnonymousReport.received_on >= first,
-               AnonymousReport.received_on <= to)).one()
-    f["anonymous_reports"], f["anonymous_open"] = reports[0], reports[1]
-    return f
+    reports = {r[0]: r[1:] for r in db.session.execute(
+        sa.select(AnonymousReport.school_id, sa.func.count(),
+                  sa.func.count().filter(AnonymousReport.status != CaseStatus.CLOSED))
+        .where(AnonymousReport.school_id.in_(ids), AnonymousReport.received_on >= first,
+               AnonymousReport.received_on <= to)
+        .group_by(AnonymousReport.school_id))}
+    for sid in ids:
+        f = figs[sid]
+        f["squad_members"] = squad.get(sid, 0)
+        f["injured"], f["ambulance_calls"] = injured.get(sid, 0), ambulance.get(sid, 0)
+        f["removals"], f["removed_m3"] = removals.get(sid, (0, Decimal(0)))  # a sum of a Numeric, as the query gives
+        f["collected_kg"] = collected.get(sid, Decimal(0))
+        f["lab_disposals"] = lab.get(sid, 0)
+        f["greening_planned"], f["greening_done"] = greening.get(sid, (0, 0))
+        f["anonymous_reports"], f["anonymous_open"] = reports.get(sid, (0, 0))
+    return figs
 
 
-def _night_rounds(school, first: dt.date, to: dt.date, now: dt.datetime) -> tuple[int, int]:
-    """(rounds whose grace has passed, rounds with a checkpoint not scanned) of the nights starting
-    from `first` to `to`: the gate's own rules (`night_slots`), with the scans read once."""
-    checkpoints = active_checkpoints(school)
+def _night_rounds(schools: list, first: dt.date, to: dt.date, now: dt.datetime) -> dict[int, tuple[int, int]]:
+    """{school id: (rounds whose grace has passed, rounds with a checkpoint not scanned)} of the nights
+    starting from `first` to `to`: the gate's own rules (`night_slots`), with the checkpoints, the
+    settings and the scans read once for all the schools."""
+    out = {s.id: (0, 0) for s in schools}
+    checkpoints: dict[int, list[Checkpoint]] = {}
+    for cp in db.session.scalars(
+            sa.select(Checkpoint).where(Checkpoint.school_id.in_(list(out)), Checkpoint.is_active.is_(True))
+            .order_by(Checkpoint.position, Checkpoint.id)):
+        checkpoints.setdefault(cp.school_id, []).append(cp)
     if not checkpoints:
-        return 0, 0
-    settings = settings_for(school)
-    slots = [slot for n in range((to - first).days + 1)
-             for slot in night_slots(school, first + dt.timedelta(days=n), settings) if slot.deadline <= now]
+        return out
+    stored = {row.school_id: row for row in db.session.scalars(
+        sa.select(GateSettings).where(GateSettings.school_id.in_(list(checkpoints))))}
+    slots = {}
+    for school in schools:
+        if school.id not in checkpoints:
+            continue
+        settings = stored.get(school.id) or GateSettings(school_id=school.id, **DEFAULT_SETTINGS)
+        mine = [slot for n in range((to - first).days + 1)
+                for slot in night_slots(school, first + dt.timedelta(days=n), settings) if slot.deadline <= now]
+        if mine:
+            slots[school.id] = mine
     if not slots:
-        return 0, 0
+        return out
     scans: dict[int, list[dt.datetime]] = {}
-    for checkpoint_id, when in db.session.execute(
-            sa.select(CheckpointScan.checkpoint_id, CheckpointScan.scanned_dt)
-            .where(CheckpointScan.school_id == school.id, CheckpointScan.scanned_dt >= slots[0].start,
-                   CheckpointScan.scanned_dt < slots[-1].window_end)):
-        scans.setdefault(checkpoint_id, []).append(_aware(when))
-    missed = 0
-    for slot in slots:
-        if any(not any(slot.start <= t < slot.window_end for t in scans.get(cp.id, ())) for cp in checkpoints):
-            missed += 1
-    return len(slots), missed
+    for sid, checkpoint_id, when in db.session.execute(
+            sa.select(CheckpointScan.school_id, CheckpointScan.checkpoint_id, CheckpointScan.scanned_dt)
+            .where(CheckpointScan.school_id.in_(list(slots)),
+                   CheckpointScan.scanned_dt >= min(s[0].start for s in slots.values()),
+                   CheckpointScan.scanned_dt < max(s[-1].window_end for s in slots.values()))):
+        when = _aware(when)
+        if slots[sid][0].start <= when < slots[sid][-1].window_end:  # the school's own nights
+            scans.setdefault(checkpoint_id, []).append(when)
+    for sid, mine in slots.items():
+        missed = sum(1 for slot in mine
+                     if any(not any(slot.start <= t < slot.window_end for t in scans.get(cp.id, ()))
+                            for cp in checkpoints[sid]))
+        out[sid] = (len(mine), missed)
+    return out
 
 
 def percent(part: int, whole: int) -> str:
@@ -569,8 +674,7 @@ def build_sections(report: SafetyReport, lang: str) -> list[Section]:
          for i, title, s, age, _a in f["open_list"][:30]]) if f["open_list"] else None))
     drill_rows = []
     for d, seconds in f["drills"]:
-        took = f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "—"
-        target = f"{d.target_seconds // 60}:{d.target_seconds % 60:02d}"
+        took, target = clock(seconds), clock(d.target_seconds)  # as the drill's board and PDF write them
         kind = str(DRILL_KIND_LABELS.get(d.kind, d.kind))
         drill_rows.append((format_date(d.started_dt.date(), "short"),
                            kind + (f" ({_('real emergency')})" if d.is_real else ""),
