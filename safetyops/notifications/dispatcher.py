@@ -29,6 +29,7 @@ from ..scoping import cross_school
 from ..time import now_utc
 from . import routes, telegram
 from .gateways import Gateway, SendResult, build_gateway
+from .latin import sms_body
 from .models import (
     STATUS_RANK,
     BlockReason,
@@ -202,6 +203,7 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
     for row in rows:
         if row.channel == Channel.TELEGRAM and row.user_id not in chats:  # unlinked since: by SMS
             row.channel = Channel.SMS
+            row.body = sms_body(row.body, row.is_latin)  # Telegram kept the text as written
             if not row.to_phone:
                 _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.NO_PHONE)
                 continue

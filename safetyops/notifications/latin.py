@@ -13,7 +13,7 @@ from unidecode import unidecode
 
 from .segments import GSM7_BASIC, GSM7_EXTENSION, is_gsm7
 
-__all__ = ["to_latin"]
+__all__ = ["sms_body", "to_latin"]
 
 _LETTERS = {
     "ө": "ö",
@@ -60,3 +60,10 @@ def to_latin(text: str) -> str:
     if is_gsm7(text):
         return text
     return "".join(_gsm(ch) for ch in text.translate(_TABLE))
+
+
+def sms_body(body: str, is_latin: bool) -> str:
+    """The text an SMS of a message carries: in Latin letters when the message's SMS go so
+    (`OutboundMessage.is_latin`). Telegram rows never go through this: Telegram costs nothing per part
+    and keeps the text as written; their SMS fallback does."""
+    return to_latin(body) if is_latin else body

@@ -147,6 +147,9 @@ class OutboundMessage(db.Model):
     blocked_reason: Mapped[BlockReason | None] = enum_column(BlockReason, nullable=True)
     #: Critical alerts pass quiet hours.
     is_urgent: Mapped[bool] = mapped_column(default=False)
+    #: Its SMS go in Latin letters (the school's reminders, a broadcast ticked so): an SMS row's body is
+    #: transliterated; a Telegram row keeps the original text and its SMS fallback is transliterated.
+    is_latin: Mapped[bool] = mapped_column(default=False)
     #: Calls made to the provider for it.
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not to be sent before (retry backoff, end of quiet hours).

@@ -212,7 +212,9 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
 
     Latin letters (`latin.to_latin`, GSM-7: 160 characters per SMS instead of 70): non-urgent texts of a
     school that chose them (`routes.SmsRoute.latin`); urgent alerts never, unless the caller asks
-    (`latin=True`: the director's broadcast with "Send in Latin letters" ticked).
+    (`latin=True`: the director's broadcast with "Send in Latin letters" ticked). Only SMS rows are
+    transliterated: a Telegram row (free per part) keeps the text as written and is marked `is_latin`,
+    so the SMS that may follow it goes in Latin letters. The subject is the text as written.
     """
     if kind not in _TEXTS:
         raise ValueError(f"no SMS text registered for {kind!r}")
@@ -241,8 +243,7 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
     for uid in todo:
         locales[uid] = user_locale(users[uid], school)
         if locales[uid] not in rendered:
-            text = render(kind, params, locales[uid])
-            rendered[locales[uid]] = to_latin(text) if latin else text
+            rendered[locales[uid]] = render(kind, params, locales[uid])
     subjects = {uid: (subject or text_subject(rendered[locales[uid]]))[:160] for uid in todo}
     seen: set[tuple[int, str]] = set()
     if not urgent:
@@ -280,6 +281,7 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
             "status": MessageStatus.BLOCKED if reason else MessageStatus.QUEUED,
             "blocked_reason": reason,
             "is_urgent": bool(urgent),
+            "is_latin": bool(latin),
             "attempts": 0,
             "next_attempt_dt": send_after_dt,
             "expires_dt": expires,
@@ -293,6 +295,11 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
         })
     # linked people get it by Telegram (free), SMS following when it fails (issue 16)
     rows = route(rows, prefs, urgent=bool(urgent), enabled=bool(cfg.get("TELEGRAM_BOT_TOKEN")))
+    if latin:  # SMS rows only: Telegram keeps the text as written
+        latin_of = {text: to_latin(text) for text in rendered.values()}
+        for row in rows:
+            if row["channel"] != Channel.TELEGRAM:
+                row["body"] = latin_of[row["body"]]
     return _insert(rows)
 
 

@@ -285,6 +285,7 @@ def resend(actor: User | None, school: School, msg: OutboundMessage, *, confirme
     copy = OutboundMessage(school_id=school.id, user_id=msg.user_id, kind=msg.kind,
                            idempotency_key=f"resend:{msg.id}:{n + 1}", to_phone=msg.user.phone, channel=msg.channel,
                            locale=msg.locale, body=msg.body, status=MessageStatus.QUEUED, is_urgent=msg.is_urgent,
+                           is_latin=msg.is_latin,
                            expires_dt=now_utc() + dt.timedelta(hours=6))
     db.session.add(copy)
     db.session.flush()

@@ -26,6 +26,7 @@ from ..schools.models import School
 from ..scoping import cross_school
 from ..time import now_utc
 from .gateways import SendResult
+from .latin import sms_body
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
 from .outbox import _insert
 from .telegram_gateway import READ_PREFIX, TelegramGateway
@@ -125,10 +126,11 @@ def queue_fallback(row: OutboundMessage, now: dt.datetime) -> OutboundMessage | 
                 "to_phone": row.to_phone,
                 "channel": channel,
                 "locale": row.locale,
-                "body": row.body,
+                "body": sms_body(row.body, row.is_latin),  # Telegram kept the text; the SMS may go in Latin
                 "status": MessageStatus.BLOCKED if reason else MessageStatus.QUEUED,
                 "blocked_reason": reason,
                 "is_urgent": row.is_urgent,
+                "is_latin": row.is_latin,
                 "attempts": 0,
                 "next_attempt_dt": None,
                 "expires_dt": row.expires_dt,

@@ -485,3 +485,84 @@ def test_nightly_purge_drops_spent_tokens_and_old_updates_but_the_newest(f, bot)
     jobs.purge_old_messages(T0 + dt.timedelta(days=40))
     assert db.session.scalar(sa.select(sa.func.count(TelegramLinkToken.id))) == 0
     assert list(db.session.scalars(sa.select(TelegramUpdate.update_id))) == [11]
+
+
+# ------------------------------------------------------------------ Latin letters: SMS only (issue 16)
+
+register_text("test.tg_text", _l("%(text)s"))
+KY_TEXT = "Эртең күзөт: Өрт өчүргүч"
+KY_LATIN = "Erteng küzöt: Ört öchürgüch"
+
+
+def _latin_school(f):
+    from safetyops.notifications import routes
+
+    routes.save_route(f.school_a.id, "", latin=True)
+
+
+@time_machine.travel(T0, tick=False)
+def test_latin_school_telegram_keeps_the_text_and_its_sms_fallback_goes_in_latin(f, bot):
+    """Telegram costs nothing per part: a school's "reminders in Latin letters" is for SMS only."""
+    _latin_school(f)
+    person = _person(f, 4200, locale="ky")
+    (row,) = notify(f.school_a, [person], "test.tg_text", "1", {"text": KY_TEXT})
+    assert row.channel == Channel.TELEGRAM and row.body == KY_TEXT
+    db.session.commit()
+    bot.script(ft.blocked())
+    sms, _ = _pass(bot)
+    assert [c.params["text"] for c in bot.calls_to("sendMessage")] == [KY_TEXT]  # asked in Cyrillic
+    tg_row, sms_row = _rows(person)
+    assert tg_row.body == KY_TEXT and tg_row.status == MessageStatus.FAILED
+    assert sms_row.fallback_of_id == tg_row.id and sms_row.body == KY_LATIN
+    assert sms.sent == [(person.phone, KY_LATIN, "sms", None)]
+
+
+@time_machine.travel(T0, tick=False)
+def test_latin_school_telegram_delivered_in_cyrillic(f, bot):
+    _latin_school(f)
+    person = _person(f, 4210, locale="ky")
+    notify(f.school_a, [person], "test.tg_text", "1", {"text": KY_TEXT})
+    db.session.commit()
+    sms, _ = _pass(bot)
+    assert [s["text"] for s in bot.sent] == [KY_TEXT] and sms.sent == []
+
+
+@time_machine.travel(T0, tick=False)
+def test_latin_school_unread_urgent_sweep_and_unlinked_rows_sms_in_latin(f, bot):
+    """Every SMS of a Telegram message goes in Latin letters when its text was to: the unknown-send
+    sweep's fallback and a row whose person unlinked before sending. Urgent alerts stay as written."""
+    _latin_school(f)
+    unlinked = _person(f, 4220, phone="+996555700220", locale="ky")
+    (row,) = notify(f.school_a, [unlinked], "test.tg_text", "1", {"text": KY_TEXT})
+    assert row.channel == Channel.TELEGRAM and row.body == KY_TEXT
+    telegram.unlink(unlinked, f.school_a, unlinked)
+    alarmed = _person(f, 4221, phone="+996555700221", locale="ky")
+    (alarm,) = notify(f.school_a, [alarmed], "test.tg_text", "2", {"text": KY_TEXT}, urgent=True)
+    db.session.commit()
+    sms, _ = _pass(bot)
+    assert sms.sent == [(unlinked.phone, KY_LATIN, "sms", None)] and _get(row.id).body == KY_LATIN
+    assert [s["text"] for s in bot.sent] == [KY_TEXT]
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        assert telegram.unread_sweep(dt.datetime.now(dt.UTC)) == 1
+        sms, _ = _pass(bot)
+    assert sms.sent == [(alarmed.phone, KY_TEXT, "sms", None)]  # urgent: never transliterated
+
+
+@time_machine.travel(T0, tick=False)
+def test_broadcast_ticked_latin_both_for_urgent_telegram_as_typed_sms_in_latin(f, bot):
+    person = _person(f, 4230, locale="ky")
+    db.session.add(
+        NotificationPreference(user_id=person.id, channel=Channel.SMS, telegram_mode=TelegramMode.BOTH_URGENT)
+    )
+    other = _person(f, 4231, phone="+996555700231", locale="ky")
+    db.session.flush()
+    rows = notify(f.school_a, [person, other], "test.tg_text", "b1", {"text": KY_TEXT}, urgent=True, latin=True)
+    by = {(r.user_id, r.channel): r.body for r in rows}
+    assert by == {(person.id, Channel.TELEGRAM): KY_TEXT, (person.id, Channel.SMS): KY_LATIN,
+                  (other.id, Channel.TELEGRAM): KY_TEXT}
+    db.session.commit()
+    bot.script(ft.blocked(), ft.blocked())
+    sms, _ = _pass(bot)
+    assert [c.params["text"] for c in bot.calls_to("sendMessage")] == [KY_TEXT, KY_TEXT]
+    # the urgent copy of "both", and the other person's fallback: both in Latin letters, one each
+    assert sorted(sms.sent) == sorted([(person.phone, KY_LATIN, "sms", None), (other.phone, KY_LATIN, "sms", None)])
