@@ -29,7 +29,7 @@ def accidents_demo(demo: Demo) -> None:
     classes = services.classes(school)
     services.add_injury(nurse, school, gym, class_id=classes[0].id if classes else None, person_name="",
                         consent_paper="", injury="Оң тамандын чыгышы",
-                        first_aid="Муз басылды, бинт; ата-энеси алып кетти")
+                        first_aid="Муз басылды, бинт; ата-энеси алып кетти", alert=False)  # long past: no SMS
     services.record_incident(
         officer, school, kind="fight", occurred_dt=local_to_utc(today - dt.timedelta(days=4), dt.time(11, 25), tz),
         place="2-кабат, чыгыш коридор", description="Танапис учурунда 8-класстын эки окуучусу мушташты.",

@@ -11,13 +11,65 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import User
+from ..auth.roles import Role
 from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
 from ..extensions import db
-from ..schools.models import School
+from ..notifications import outbox
+from ..schools.models import Membership, School
 from ..scoping import cross_school
 from ..time import now_utc, zone
 from .models import INCIDENT_LABELS, IncidentKind, Injury, SchoolIncident
+
+# --- the SMS to the director (issue 17) ----------------------------------------------------------------
+
+INJURY_SMS = "accidents.injury"
+#: No name, no class, no injury (health data; the phone may be seen by others): the kind of incident,
+#: where, when (school time) and the register's number (the incident's page is /accidents/<number>).
+INJURY_TEXT = _l("Injury (%(kind)s): %(place)s, %(time)s, No. %(num)s")
+#: The kind of incident, short, as it reads inside the SMS.
+SMS_KINDS = {
+    IncidentKind.INJURY: _l("accident"),
+    IncidentKind.FIGHT: _l("fight"),
+    IncidentKind.PROPERTY: _l("damage"),
+    IncidentKind.INTRUSION: _l("intrusion"),
+    IncidentKind.OTHER: _l("other incident"),
+}
+#: The place is shortened to this many characters (at a word boundary).
+SMS_PLACE_CHARS = 18
+#: Longest-likely values, for the one-SMS test (tests/notifications/test_texts.py); every kind is checked in
+#: tests/accidents/test_injury_sms.py.
+SMS_SAMPLE = {"kind": SMS_KINDS[IncidentKind.INJURY], "place": "Ж" * SMS_PLACE_CHARS, "time": "23.11 10:40",
+              "num": "999999"}
+
+
+def register_texts() -> None:
+    outbox.register_text(INJURY_SMS, INJURY_TEXT, sample=SMS_SAMPLE)
+
+
+register_texts()  # the notifications area lists every text it knows
+
+
+def directors(school: School) -> list[User]:
+    """Who is told of an injury at once: the school's directors (enabled accounts)."""
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school.id, Membership.role == Role.DIRECTOR, User.is_enabled.is_(True))
+        .order_by(User.id)))
+
+
+def alert_injury(school: School, injury: Injury, actor: User | None = None) -> list:
+    """Queue the urgent SMS of `injury` to the directors (not to the one who recorded it), in each one's
+    language. Once per injury (the outbox's key ``accidents.injury:<injury id>:<person>``): calling it
+    again queues nothing. No commit."""
+    incident = injury.incident
+    people = [u for u in directors(school) if u.id != getattr(actor, "id", None)]
+    if not people:
+        return []
+    when = incident.occurred_dt.astimezone(zone(school.timezone)).strftime("%d.%m %H:%M")
+    return outbox.notify(school, people, INJURY_SMS, str(injury.id),
+                         {"kind": SMS_KINDS[incident.kind], "place": outbox.sms_name(incident.place, SMS_PLACE_CHARS),
+                          "time": when, "num": str(incident.id)}, urgent=True)
 
 
 def classes(school: School) -> list[SchoolClass]:
@@ -41,8 +93,9 @@ def record_incident(actor: User | None, school: School, *, kind: str, occurred_d
 
 
 def add_injury(actor: User | None, school: School, incident: SchoolIncident, *, class_id: int | None,
-               person_name: str, consent_paper: str, injury: str, first_aid: str) -> Injury:
-    """A name is kept only with the parent's explicit written consent (its paper named)."""
+               person_name: str, consent_paper: str, injury: str, first_aid: str, alert: bool = True) -> Injury:
+    """A name is kept only with the parent's explicit written consent (its paper named).  The directors
+    get an SMS at once (`alert_injury`; `alert=False`: the demo's past injury)."""
     person_name, consent_paper = (person_name or "").strip(), (consent_paper or "").strip()
     if person_name and not consent_paper:
         raise ServiceError(_l("A name is kept only with the parent's written consent: name the paper, or leave "
@@ -55,6 +108,8 @@ def add_injury(actor: User | None, school: School, incident: SchoolIncident, *, 
     db.session.add(row)
     db.session.flush()
     record(actor, school, "accidents.injury", row)
+    if alert:
+        alert_injury(school, row, actor)
     return row
 
 
