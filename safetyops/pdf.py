@@ -61,3 +61,27 @@ def approval_block(pdf, school, director_name: str = "", family: str = "body", w
     for line in lines:
         pdf.set_x(pdf.w - pdf.r_margin - width)
         pdf.multi_cell(width, 5.5, line, new_x="LMARGIN", new_y="NEXT")
+
+
+def heading_widths(pdf, headings, widths, *, family: str = "body", style: str = "B") -> list[float]:
+    """Column widths for ``pdf.table(col_widths=...)`` (mm across the page's text width) in which no
+    heading breaks inside a word: fpdf2 cuts a word wider than its cell ("Эвакуациял|анды", issue 14).
+    Each column is at least as wide as its heading's longest word, in the heading's face at the current
+    size with the cell's margins; the rest of the width is shared in proportion to `widths`.  When the
+    words alone need more than the page, the widths stay as asked."""
+    size, saved = pdf.font_size_pt, (pdf.font_family, pdf.font_style)
+    pdf.set_font(family, style, size)
+    need = [max((pdf.get_string_width(word) for word in str(h).split()), default=0) + 2 * pdf.c_margin + 0.5
+            for h in headings]
+    pdf.set_font(saved[0], saved[1], size)
+    if sum(need) > pdf.epw:
+        return list(widths)
+    at_least: set[int] = set()  # the columns held at their heading's width
+    while True:
+        free = pdf.epw - sum(need[i] for i in at_least)
+        rest = [i for i in range(len(widths)) if i not in at_least]
+        share = {i: free * widths[i] / sum(widths[j] for j in rest) for i in rest}
+        short = {i for i in rest if share[i] < need[i]}
+        if not short:
+            return [need[i] if i in at_least else share[i] for i in range(len(widths))]
+        at_least |= short

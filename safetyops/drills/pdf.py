@@ -5,14 +5,10 @@ from __future__ import annotations
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..pdf import FontMissing, add_fonts, approval_block
+from ..pdf import FontMissing, add_fonts, approval_block, heading_widths
 from .models import DRILL_KIND_LABELS, clock
 
 __all__ = ["FontMissing", "drill_pdf"]
-
-
-#: A drill's time as the board and the after-action page write it ("2:38"): one function (issue 14).
-mmss = clock
 
 
 def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> bytes:
@@ -39,11 +35,11 @@ def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> byte
         line(_("All clear: %(when)s", when=format_datetime(drill.ended_dt, "short")))
     shelter = drill.is_shelter  # lockdown / shelter in place: nobody is evacuated
     if shelter:
-        line(_("Time to all rooms secured: %(time)s (target %(target)s)", time=mmss(summary["evacuation"]),
-               target=mmss(summary["target"])))
+        line(_("Time to all rooms secured: %(time)s (target %(target)s)", time=clock(summary["evacuation"]),
+               target=clock(summary["target"])))
     else:
-        line(_("Evacuation time: %(time)s (target %(target)s)", time=mmss(summary["evacuation"]),
-               target=mmss(summary["target"])))
+        line(_("Evacuation time: %(time)s (target %(target)s)", time=clock(summary["evacuation"]),
+               target=clock(summary["target"])))
     if drill.cancelled_dt:
         line(_("False alarm, called off at %(time)s: %(reason)s", time=format_datetime(drill.cancelled_dt, "short"),
                reason=drill.cancel_reason))
@@ -61,13 +57,13 @@ def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> byte
     pdf.set_font("body", size=13)
     line(_("Classes"))
     pdf.set_font("body", size=10)
-    with pdf.table(col_widths=(20, 25, 25, 25, 25, 20, 30), text_align="LEFT",
-                   headings_style=headings) as table:
-        table.row([_("Class"), _("Time"), _("On the register"), _("Present"),
-                   _("Sheltered") if shelter else _("Evacuated"), _("Injured"),
-                   _("Late")])
+    names = [_("Class"), _("Time"), _("On the register"), _("Present"), _("Sheltered") if shelter else _("Evacuated"),
+             _("Injured"), _("Late")]
+    with pdf.table(col_widths=heading_widths(pdf, names, (20, 25, 25, 25, 25, 20, 30), style=headings.emphasis.style),
+                   text_align="LEFT", headings_style=headings) as table:
+        table.row(names)
         for report, seconds in summary["times"]:
-            table.row([report.school_class.name, mmss(seconds), str(report.on_register), str(report.present),
+            table.row([report.school_class.name, clock(seconds), str(report.on_register), str(report.present),
                        str(report.evacuated), str(report.injured),
                        _("late") if seconds > summary["target"] else ""])
     if summary["unreported"]:
@@ -78,15 +74,17 @@ def drill_pdf(drill, summary: dict, school, reunion: dict | None = None) -> byte
         pdf.set_font("body", size=13)
         line(_("Reunification"))
         pdf.set_font("body", size=10)
-        line(_("First hand-over: %(t)s after the all clear", t=mmss(reunion["first"])))
-        line(_("Last hand-over: %(t)s after the all clear", t=mmss(reunion["last"])))
+        line(_("First hand-over: %(t)s after the all clear", t=clock(reunion["first"])))
+        line(_("Last hand-over: %(t)s after the all clear", t=clock(reunion["last"])))
         line(_("Handed over: %(n)s", n=reunion["handed"]))
         line(_("Still with the school now: %(n)s", n=reunion["still"]) if reunion["is_open"]
              else _("Still with the school at the end: %(n)s", n=reunion["still"]))
-        with pdf.table(col_widths=(25, 30, 35, 35, 45), text_align="LEFT", headings_style=headings) as table:
-            table.row([_("Class"), _("Handed over"), _("First"), _("Last"), _("Still with the school")])
+        names = [_("Class"), _("Handed over"), _("First"), _("Last"), _("Still with the school")]
+        widths = heading_widths(pdf, names, (25, 30, 35, 35, 45), style=headings.emphasis.style)
+        with pdf.table(col_widths=widths, text_align="LEFT", headings_style=headings) as table:
+            table.row(names)
             for c in reunion["classes"]:
-                table.row([c["klass"].name, str(c["handed"]), mmss(c["first"]), mmss(c["last"]), str(c["still"])])
+                table.row([c["klass"].name, str(c["handed"]), clock(c["first"]), clock(c["last"]), str(c["still"])])
     for heading, text in ((_("Participants"), drill.participants), (_("Observers' notes"), drill.observers_notes)):
         if text:
             pdf.ln(3)

@@ -96,12 +96,9 @@ def _require(allowed: bool) -> None:
         abort(403)
 
 
-mmss = clock  # a drill's time as the PDF and the reports write it ("2:38")
-
-
 @bp.app_template_filter("mmss")
 def _mmss_filter(seconds):
-    return mmss(seconds)
+    return clock(seconds)  # a drill's time as the PDF and the reports write it ("2:38")
 
 
 def _ctx(**kw) -> dict:
@@ -188,7 +185,7 @@ def index():
     seconds = services.drills_seconds(past)
     times = [(d, seconds[d.id]) for d in past]
     evac_rows = [(f"{format_date(d.started_dt, 'd.MM')} {str(DRILL_KIND_LABELS[d.kind])[:12]}", s,
-                  d.target_seconds) for d, s in reversed(times)]
+                  d.target_seconds, url_for("drills.detail", drill_id=d.id)) for d, s in reversed(times)]
     evac_svg = charts.evacuation_chart(evac_rows, _("Evacuation time of each drill against the target"))
     plan_svg = charts.plan_chart(rows, _("Drills held against the plan"), _("Planned"), _("Held"))
     return render_template("drills/index.html", **_ctx(
