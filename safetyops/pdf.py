@@ -63,17 +63,35 @@ def approval_block(pdf, school, director_name: str = "", family: str = "body", w
         pdf.multi_cell(width, 5.5, line, new_x="LMARGIN", new_y="NEXT")
 
 
-def heading_widths(pdf, headings, widths, *, family: str = "body", style: str = "B") -> list[float]:
-    """Column widths for ``pdf.table(col_widths=...)`` (mm across the page's text width) in which no
-    heading breaks inside a word: fpdf2 cuts a word wider than its cell ("Эвакуациял|анды", issue 14).
-    Each column is at least as wide as its heading's longest word, in the heading's face at the current
-    size with the cell's margins; the rest of the width is shared in proportion to `widths`.  When the
-    words alone need more than the page, the widths stay as asked."""
-    size, saved = pdf.font_size_pt, (pdf.font_family, pdf.font_style)
+def _heading_needs(pdf, headings, family: str, style: str, size: float) -> list[float]:
+    saved = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
     pdf.set_font(family, style, size)
     need = [max((pdf.get_string_width(word) for word in str(h).split()), default=0) + 2 * pdf.c_margin + 0.5
             for h in headings]
-    pdf.set_font(saved[0], saved[1], size)
+    pdf.set_font(*saved)
+    return need
+
+
+def heading_size(pdf, headings, *, family: str = "body", style: str = "B", smallest: float = 6.5) -> float:
+    """The largest heading size, from the current one down to `smallest` by half points, at which every
+    heading's longest word fits the page's width beside the others' (a wide table in Kyrgyz)."""
+    size = pdf.font_size_pt
+    while size > smallest and sum(_heading_needs(pdf, headings, family, style, size)) > pdf.epw:
+        size -= 0.5
+    return size
+
+
+def heading_widths(pdf, headings, widths, *, family: str = "body", style: str = "B",
+                   size: float | None = None, values: dict[int, list[str]] | None = None) -> list[float]:
+    """Column widths for ``pdf.table(col_widths=...)`` (mm across the page's text width) in which no
+    heading breaks inside a word: fpdf2 cuts a word wider than its cell ("Эвакуациял|анды", issue 14).
+    Each column is at least as wide as its heading's longest word, in the heading's face (at `size`, else
+    the current size) with the cell's margins; the rest of the width is shared in proportion to `widths`.
+    `values`: a column's longest cells (a date), that must not break either, in the body's face.
+    When the words alone need more than the page, the widths stay as asked (`heading_size` first)."""
+    need = _heading_needs(pdf, headings, family, style, size or pdf.font_size_pt)
+    for i, cells in (values or {}).items():
+        need[i] = max(need[i], *_heading_needs(pdf, cells, family, "", pdf.font_size_pt))
     if sum(need) > pdf.epw:
         return list(widths)
     at_least: set[int] = set()  # the columns held at their heading's width

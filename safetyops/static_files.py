@@ -89,6 +89,9 @@ def cache_headers(response):
         fresh = (v and response.status_code in (200, 304) and not SERVICE_WORKER.search(filename)
                  and v == file_hash(current_app.static_folder, filename))
         response.headers["Cache-Control"] = IMMUTABLE if fresh else REVALIDATE
+        # send_file names the file ("inline; filename=app.css"): the URL does already, and inline is
+        # what a browser does without it; about 50 bytes less on each of a phone's first requests.
+        response.headers.pop("Content-Disposition", None)
         _buffer(response)
     elif endpoint in PUBLIC_ENDPOINTS and response.status_code in (200, 304):
         response.headers["Cache-Control"] = PUBLIC_DAY

@@ -14,7 +14,7 @@ import datetime as dt
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
-from ..pdf import FontMissing, add_fonts
+from ..pdf import FontMissing, add_fonts, heading_widths
 
 __all__ = ["FontMissing", "briefing_sheet", "instruction_journal", "road_plan", "title_page"]
 
@@ -52,12 +52,14 @@ def instruction_journal(school, entries, roles: dict, start: dt.date, end: dt.da
     pdf.set_title(title)
     _heading(pdf, school.name, title, _("From %(start)s to %(end)s", start=format_date(start, "medium"),
                                          end=format_date(end, "medium")))
-    widths = (9, 22, 46, 30, 28, 52, 40, 25, 25)
+    names = [_("No."), _("Date"), _("Full name of the person instructed"), _("Position"), _("Kind of instruction"),
+             _("Topic"), _("Full name of the instructor"), _("Signature of the person instructed"),
+             _("Signature of the instructor")]
+    widths = heading_widths(pdf, names, (9, 22, 46, 30, 28, 52, 40, 25, 25), style=headings.emphasis.style,
+                            values={1: [format_date(dt.date(2026, 12, 31), "short")]})  # the date whole
     with pdf.table(col_widths=widths, text_align="LEFT", headings_style=headings, line_height=5,
                    repeat_headings=1) as table:
-        table.row([_("No."), _("Date"), _("Full name of the person instructed"), _("Position"),
-                   _("Kind of instruction"), _("Topic"), _("Full name of the instructor"),
-                   _("Signature of the person instructed"), _("Signature of the instructor")])
+        table.row(names)
         for n, entry in enumerate(entries, start=1):
             ins = entry.instruction
             signed = (_("signed in SafetyOps %(when)s", when=format_datetime(entry.signed_dt, "short"))
@@ -90,9 +92,10 @@ def briefing_sheet(school, briefing, rows: int) -> bytes:
                        new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("body", size=10)
-    with pdf.table(col_widths=(12, 110, 68), text_align="LEFT", headings_style=headings, line_height=7,
-                   repeat_headings=1) as table:
-        table.row([_("No."), _("Student's full name"), _("Signature")])
+    names = [_("No."), _("Student's full name"), _("Signature")]
+    with pdf.table(col_widths=heading_widths(pdf, names, (12, 110, 68), style=headings.emphasis.style),
+                   text_align="LEFT", headings_style=headings, line_height=7, repeat_headings=1) as table:
+        table.row(names)
         for n in range(1, rows + 1):
             table.row([str(n), "", ""])
     pdf.ln(4)
@@ -107,9 +110,10 @@ def road_plan(school, klass, items) -> bytes:
     title = _("Road-safety briefing plan")
     pdf.set_title(title)
     _heading(pdf, school.name, title, _("Class %(name)s", name=klass.name))
-    with pdf.table(col_widths=(10, 28, 82, 28, 42), text_align="LEFT", headings_style=headings, line_height=6,
-                   repeat_headings=1) as table:
-        table.row([_("No."), _("Planned"), _("Topic"), _("Held on"), _("Teacher's signature")])
+    names = [_("No."), _("Planned"), _("Topic"), _("Held on"), _("Teacher's signature")]
+    with pdf.table(col_widths=heading_widths(pdf, names, (10, 28, 82, 28, 42), style=headings.emphasis.style),
+                   text_align="LEFT", headings_style=headings, line_height=6, repeat_headings=1) as table:
+        table.row(names)
         for n, (item, held_on) in enumerate(items, start=1):
             table.row([str(n), format_date(item.planned_on, "short"), item.topic,
                        format_date(held_on, "short") if held_on else "", ""])

@@ -8,7 +8,7 @@ import datetime as dt
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from ..pdf import FontMissing, add_fonts
+from ..pdf import FontMissing, add_fonts, heading_widths
 from ..time import zone
 from .models import DOC_TYPE_LABELS, ENTRY_KIND_LABELS, DocType
 
@@ -38,8 +38,8 @@ def journal_pdf(school, day: dt.date, rows) -> bytes:
     pdf.multi_cell(0, 6, f"{school.name} · {format_date(day, 'long')}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     headings = [_("Date"), _("Name"), _("Document"), _("Purpose"), _("Whom"), _("In"), _("Out"), _("Guard")]
-    widths = (20, 58, 36, 52, 44, 16, 16, 35)
     pdf.set_font("DejaVu", "", 8.5)
+    widths = heading_widths(pdf, headings, (20, 58, 36, 52, 44, 16, 16, 35), family="DejaVu")
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.6,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
                    repeat_headings=1) as table:

@@ -6,11 +6,12 @@ Call inside `force_locale(report language)`."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from ..pdf import FontMissing, add_fonts
+from ..pdf import FontMissing, add_fonts, heading_size, heading_widths
 from .services import SafetyReport, period_label
 
 __all__ = ["FontMissing", "report_pdf", "report_xlsx", "title_of"]
@@ -74,10 +75,13 @@ def report_pdf(report: SafetyReport, director_name: str, today, approver: str | 
             header, rows = section.table
             pdf.ln(1.5)
             pdf.set_font("body", size=9)
-            widths = _widths(len(header))
-            with pdf.table(col_widths=widths, text_align="LEFT", headings_style=headings, line_height=5,
+            names, style = [str(h) for h in header], headings.emphasis.style
+            size = heading_size(pdf, names, style=style)  # the district's table of schools is wide
+            widths = heading_widths(pdf, names, _widths(len(header)), style=style, size=size)
+            face = replace(headings, size_pt=size) if size < pdf.font_size_pt else headings
+            with pdf.table(col_widths=widths, text_align="LEFT", headings_style=face, line_height=5,
                            repeat_headings=1) as table:
-                table.row([str(h) for h in header])
+                table.row(names)
                 for row in rows:
                     table.row([str(v) for v in row])
         pdf.ln(3)
