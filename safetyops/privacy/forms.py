@@ -13,7 +13,7 @@ from ..forms_common import choices
 from .models import PURPOSE_LABELS, SUBJECT_KIND_LABELS, Purpose, SubjectKind
 
 KIND_CHOICES = choices([("staff", _l("A staff member")), ("visitor", _l("A visitor (gate log)")),
-                        ("student", _l("A student named in road incidents"))])
+                        ("student", _l("A student (a child of the school)"))])
 
 
 def _int_or_none(value):
@@ -26,13 +26,15 @@ def _int_or_none(value):
 
 
 class SubjectForm(FlaskForm):
-    """Whose data: a staff member by account, a visitor by name and document, a student by name."""
+    """Whose data: a staff member by account, a visitor by name and document, a student by name (and class)."""
 
     kind = SelectField(_l("Whose data"), choices=KIND_CHOICES)
     user_id = SelectField(_l("Staff member"), coerce=_int_or_none, validate_choice=False)
     name = StringField(_l("Name as written in the records"), validators=[Optional(), Length(max=200)])
     doc = StringField(_l("Last 4 characters of the document"), validators=[Optional(), Length(max=4)],
                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+    class_id = SelectField(_l("Class (optional)"), coerce=_int_or_none, validate_choice=False)
+    exact = BooleanField(_l("Only this spelling (no Latin or Cyrillic variants, same word order)"))
 
 
 class SubjectActionForm(FlaskForm):
@@ -42,6 +44,8 @@ class SubjectActionForm(FlaskForm):
     user_id = HiddenField(filters=[_int_or_none])
     name = HiddenField(validators=[Length(max=200)])
     doc = HiddenField(validators=[Length(max=4)])
+    class_id = HiddenField(filters=[_int_or_none])
+    exact = HiddenField(validators=[Length(max=1)])
     fmt = HiddenField()
     new_name = StringField(_l("Correct name"), validators=[Optional(), Length(max=200)])
     confirm = BooleanField(_l("I checked that the law allows erasing these data"))

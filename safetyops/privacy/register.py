@@ -43,6 +43,13 @@ RESOURCES = (
     Resource("incidents", _l("Road incidents: a student's name only with the parents' written consent"),
              CONFIDENTIAL, _l("Registering and analysing road incidents, measures taken"),
              ("incidents.register",), ("incidents.register",)),
+    Resource("injuries", _l("Injuries at school: the student's name only with the parent's written consent, the "
+                            "injury and the first aid (health data)"), CONFIDENTIAL,
+             _l("Registering accidents at school and the first aid given"), ("accidents.health",),
+             ("accidents.health",)),
+    Resource("squad", _l("Young traffic inspectors squad: students' names only with a parent's written consent"),
+             CONFIDENTIAL, _l("The squad's work and the road-safety reports"), ("roadsafety.view",),
+             ("roadsafety.manage",)),
     Resource("reunion", _l("Class lists for reunification: students; guardians only with their written consent; "
                            "who took which child after an evacuation"), CONFIDENTIAL,
              _l("Handing every child to a known adult after an evacuation"), ("drills.reunify", "drills.manage"),
@@ -89,14 +96,18 @@ def readers(res: Resource) -> list[object]:
 
 
 def retention(school) -> dict[str, object]:
+    from ..accidents.services import DEFAULT_INJURY_RETENTION_MONTHS
     from ..drills import reunion
     from ..gate.services import settings_for
     from ..incidents.services import retention_months
     from ..notifications import jobs as notification_jobs
+    from ..roadsafety.services import DEFAULT_SQUAD_RETENTION_DAYS
 
     cfg = current_app.config
     sms_days = int(cfg.get("SMS_RETENTION_DAYS", notification_jobs.DEFAULT_RETENTION_DAYS) or 0)
     audit_days = int(cfg.get("AUDIT_RETENTION_DAYS") or 0)
+    injury_months = int(cfg.get("ACCIDENTS_INJURY_RETENTION_MONTHS", DEFAULT_INJURY_RETENTION_MONTHS) or 0)
+    squad_days = int(cfg.get("ROADSAFETY_SQUAD_RETENTION_DAYS", DEFAULT_SQUAD_RETENTION_DAYS) or 0)
     forever = _l("kept until removed")
     return {
         "staff": _l("while the person works at the school; erased on request after they leave"),
@@ -105,6 +116,10 @@ def retention(school) -> dict[str, object]:
         "watchlist": forever,
         "incidents": _l("the name and coordinates are wiped %(n)s months after the incident",
                         n=retention_months(school)),
+        "injuries": _l("the name, the consent paper, the injury and the first aid are wiped %(n)s months after "
+                       "the incident; the incident and the count stay", n=injury_months) if injury_months else forever,
+        "squad": _l("the name is wiped when the student leaves the squad; the rest is deleted %(n)s days later",
+                    n=squad_days) if squad_days else _l("the name is wiped when the student leaves the squad"),
         "reunion": _l("who took which child: %(n)s days; a child taken off the list loses the name and the "
                       "guardians after %(m)s days", n=reunion.HANDOVER_RETENTION_DAYS, m=reunion.LIST_RETENTION_DAYS),
         "messages": _l("%(n)s days", n=sms_days) if sms_days else forever,

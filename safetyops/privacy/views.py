@@ -14,7 +14,9 @@ from flask_login import current_user
 
 from .. import menu
 from ..access import get_or_404, signed_in
-from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES, Perm, Role
+from ..accidents.permissions import AccPerm
+from ..auth.roles import ROLE_LABELS, SCHOOL_ROLES, Perm, Role, has_perm
+from ..drills.models import SchoolClass
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..incidents.models import RoadIncident
@@ -70,17 +72,42 @@ def register_page():
 # --- personal data on request ------------------------------------------------------------------------
 
 
+def _class_choices():
+    rows = db.session.execute(sa.select(SchoolClass.id, SchoolClass.name).where(SchoolClass.school_id == g.school.id)
+                              .order_by(SchoolClass.is_active.desc(), SchoolClass.grade, SchoolClass.name)).all()
+    return [("", "—")] + [(str(i), name) for i, name in rows]
+
+
+def _subject_form(data: dict | None = None) -> SubjectForm:
+    """The search form: from the request, or (`data`) shown again with what was asked."""
+    form = SubjectForm() if data is None else SubjectForm(formdata=None, data=data)
+    form.user_id.choices = _staff_choices()
+    form.class_id.choices = _class_choices()
+    return form
+
+
 def _subject_from(form) -> services.Subject:
+    exact = form.exact.data in (True, "1", "y")
     return services.Subject(kind=form.kind.data or "", user_id=form.user_id.data, name=(form.name.data or "").strip(),
-                            doc=(form.doc.data or "").strip())
+                            doc=(form.doc.data or "").strip(), class_id=form.class_id.data, exact=exact)
+
+
+def _dossier(found, locale):
+    """The dossier for this reader: injuries' health details only for those who may read them."""
+    return services.dossier(current_user, g.school, found, str(locale), health=has_perm(g.role, AccPerm.HEALTH))
+
+
+def _action_form(subject: services.Subject) -> SubjectActionForm:
+    return SubjectActionForm(formdata=None, data={"kind": subject.kind, "user_id": subject.user_id,
+                                                  "name": subject.name, "doc": subject.doc,
+                                                  "class_id": subject.class_id, "exact": "1" if subject.exact else ""})
 
 
 @bp.route("/privacy/subject", methods=["GET", "POST"])
 @officer_only
 @personal_data("privacy.subject_access")
 def subject():
-    form = SubjectForm()
-    form.user_id.choices = _staff_choices()
+    form = _subject_form()
     found = dossier = None
     if form.validate_on_submit():
         try:
@@ -88,10 +115,9 @@ def subject():
         except ServiceError as err:
             err.attach(form)
         else:
-            dossier = services.dossier(current_user, g.school, found, str(g.school.default_locale))
+            dossier = _dossier(found, g.school.default_locale)
             audit_read(found.user, found.audit_detail())
-    action = SubjectActionForm(formdata=None, data={"kind": form.kind.data, "user_id": form.user_id.data,
-                                                    "name": form.name.data, "doc": form.doc.data})
+    action = _action_form(found.subject if found else _subject_from(form))
     return render_template("privacy/subject.html", form=form, found=found, dossier=dossier, action=action)
 
 
@@ -114,7 +140,7 @@ def subject_export():
     audit_read(found.user, f"{found.audit_detail()} format={fmt}")
     school = g.school
     with force_locale(school.default_locale):
-        dossier = services.dossier(current_user, school, found, school.default_locale)
+        dossier = _dossier(found, school.default_locale)
         stamp = dossier.generated_dt.strftime("%Y%m%d")
         if fmt == "json":
             body = json.dumps(dossier.as_json(), ensure_ascii=False, indent=2)
@@ -166,10 +192,10 @@ def subject_erase():
 
 def _show_again(found, action):
     """The person's data with the refused correction or erasure and its message (nothing typed is lost)."""
-    form = SubjectForm(formdata=None, data={"kind": found.subject.kind, "user_id": found.subject.user_id,
-                                            "name": found.subject.name, "doc": found.subject.doc})
-    form.user_id.choices = _staff_choices()
-    dossier = services.dossier(current_user, g.school, found, str(g.school.default_locale))
+    subject = found.subject
+    form = _subject_form({"kind": subject.kind, "user_id": subject.user_id, "name": subject.name,
+                          "doc": subject.doc, "class_id": subject.class_id, "exact": subject.exact})
+    dossier = _dossier(found, g.school.default_locale)
     return render_template("privacy/subject.html", form=form, found=found, dossier=dossier, action=action), 422
 
 
