@@ -30,6 +30,7 @@ REQUIRED = {
     "drills.guardian_edit",
     "drills.reunion_screen",
     "drills.handover",
+    "drills.reunion_class",
     "canteen.tally_export",
     "inspections.run_pdf",
     "inspections.photo",

@@ -338,6 +338,27 @@ def search(school: School, drill: Drill, query: str, limit: int = 30) -> list[tu
     return [(s, done.get(s.id)) for s in found]
 
 
+def class_sheet(drill: Drill, klass: SchoolClass) -> list[tuple[Student, Handover | None]]:
+    """The class's children on the list, each with their guardians (loaded) and their hand-over in this drill, if
+    any: the class page, one page per class that the phones keep offline (not one page per child)."""
+    students = students_of(klass)
+    done = {
+        h.student_id: h
+        for h in db.session.scalars(
+            sa.select(Handover)
+            .join(Student, Student.id == Handover.student_id)
+            .where(Handover.school_id == drill.school_id, Handover.drill_id == drill.id, Student.class_id == klass.id)
+        )
+    }
+    return [(s, done.get(s.id)) for s in students]
+
+
+def classes_with_lists(school: School, drill: Drill) -> list[SchoolClass]:
+    """The drill's classes with at least one child on their list (whose page is worth keeping on a phone)."""
+    listed = list_counts(school)
+    return [k for k in expected_classes(drill) if listed.get(k.id)]
+
+
 def handover_of(drill: Drill, student: Student) -> Handover | None:
     return db.session.scalar(
         sa.select(Handover).where(

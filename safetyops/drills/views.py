@@ -13,8 +13,9 @@ from flask_login import current_user
 
 from .. import menu
 from ..access import can, get_or_404, requires, scoped
-from ..auth.roles import has_perm
+from ..auth.roles import Role, has_perm
 from ..dashboard.cards import Card, provider
+from ..errors import wants_json
 from ..extensions import db
 from ..forms_common import choices
 from ..offline import made_at, pages_provider
@@ -320,15 +321,30 @@ def all_clear(drill_id):
 
 @pages_provider
 def _offline_pages(user, school, role, today) -> list[str]:
-    """My class, and during a drill the report form of each of my classes."""
-    if not has_perm(role, DrillPerm.REPORT):
+    """My class, and during a drill the report form of each of my classes; while reunification is open, its
+    screen and one page per class (the guard and the leaders: every class with a list; a homeroom teacher: theirs)."""
+    mine = services.my_classes(user, school) if has_perm(role, DrillPerm.REPORT) else []
+    pages = []
+    if mine:
+        live = services.live_drill(school)
+        pages += [url_for("drills.my_class"),
+                  *(url_for("drills.report", drill_id=live.id, drill_class_id=c.id) for c in mine if live is not None)]
+    if has_perm(role, DrillPerm.REUNIFY):
+        pages += _reunion_pages(school, role, mine)
+    return pages
+
+
+def _reunion_pages(school, role, mine) -> list[str]:
+    whole_school = role is Role.GUARD or has_perm(role, DrillPerm.MANAGE)
+    if not (whole_school or mine):
         return []
-    mine = services.my_classes(user, school)
-    if not mine:
+    drill = reunion.open_drill(school)
+    if drill is None:
         return []
-    live = services.live_drill(school)
-    return [url_for("drills.my_class"),
-            *(url_for("drills.report", drill_id=live.id, drill_class_id=c.id) for c in mine if live is not None)]
+    own = {c.id for c in mine}
+    classes = [k for k in reunion.classes_with_lists(school, drill) if whole_school or k.id in own]
+    return [url_for("drills.reunion_screen", drill_id=drill.id),
+            *(url_for("drills.reunion_class", drill_id=drill.id, drill_class_id=k.id) for k in classes)]
 
 
 @bp.get("/drills/my")
@@ -822,6 +838,32 @@ def reunion_screen(drill_id):
                                                          is_open=reunion.is_open(drill)))
 
 
+@bp.get("/drills/<int:drill_id>/reunion/classes/<int:drill_class_id>")
+@requires(DrillPerm.REUNIFY)
+@personal_data("reunion.read_class")
+def reunion_class(drill_id, drill_class_id):
+    """One class's children with their guardians and a hand-over form each: the page the phones keep offline
+    (docs/offline.md), searched on the phone itself when there is no signal (static/js/reunion.js)."""
+    drill = _reunion_drill(drill_id)
+    klass = get_or_404(SchoolClass, drill_class_id)
+    rows = reunion.class_sheet(drill, klass)
+    audit_read(klass, detail=f"drill={drill.id},children={len(rows)}")
+    return render_template("drills/reunion_class.html", **_ctx(drill=drill, klass=klass, rows=rows,
+                                                               handed=sum(1 for _s, h in rows if h is not None),
+                                                               is_open=reunion.is_open(drill),
+                                                               new_id=reunion.new_client_id))
+
+
+def _handover_answer(student, form, status: int, stored: bool = False):
+    """A record the phone's outbox sent (static/js/outbox.js): a short JSON answer, not a page.  A replay of a
+    hand-over already stored (the same client id) is a success: the outbox drops it from the phone."""
+    if status < 400:
+        return jsonify({"ok": True, "stored": stored, "student": student.id})
+    messages = [str(e) for e in form.form_errors] + [str(e) for name, errs in form.errors.items()
+                                                      if name is not None for e in errs]
+    return jsonify({"ok": False, "message": " ".join(messages) or _("The form expired. Try again.")}), status
+
+
 @bp.route("/drills/<int:drill_id>/reunion/<int:drill_student_id>", methods=["GET", "POST"])
 @requires(DrillPerm.REUNIFY)
 @personal_data("reunion.read_student")
@@ -838,19 +880,27 @@ def handover(drill_id, drill_student_id):
     status = 200
     if form.validate_on_submit():
         with step(form) as done:
+            # made offline: the phone's time (client_made_at); a replay of the same client id is the stored row
             row, stored = reunion.hand_over(current_user, g.school, drill, student, client_id=form.client_id.data,
                                             guardian_id=form.guardian_id.data, adult_name=form.adult_name.data or "",
-                                            doc_last4=form.doc_last4.data or "", relation=form.relation.data or "")
+                                            doc_last4=form.doc_last4.data or "", relation=form.relation.data or "",
+                                            now=made_at())
         if done:
+            if wants_json():
+                return _handover_answer(student, form, 200, stored)
             flash(_("%(name)s handed over to %(adult)s.", name=student.full_name, adult=row.taken_by_name) if stored
                   else _("This hand-over was already recorded."), "success")
+            if request.args.get("from") == "class":
+                return redirect(url_for("drills.reunion_class", drill_id=drill.id, drill_class_id=student.class_id))
             return redirect(url_for("drills.reunion_screen", drill_id=drill.id))
-        # Handed over before (another phone, another person): the page shows by whom and when, a read to audit.
-        status = 200 if isinstance(done.error, reunion.AlreadyHandedOver) else 422
+        # Handed over before (another phone, another person): refused; the page says by whom and when (a read).
+        status = 409 if isinstance(done.error, reunion.AlreadyHandedOver) else 422
         done_row = reunion.handover_of(drill, student)
     elif request.method == "POST":
         status = 422
     audit_read(student)
+    if request.method == "POST" and wants_json():
+        return _handover_answer(student, form, status)
     return render_template("drills/handover.html", **_ctx(drill=drill, student=student, form=form, done=done_row,
                                                           is_open=reunion.is_open(drill))), status
 

@@ -117,7 +117,7 @@ _LOCK_FREE = {"gate.locked", "gate.unlock", "gate.switch_guard", "static", "auth
               # the alarm button works on the locked gate phone (templates/drills/_alarm_button.html)
               "drills.alarm", "drills.alarm_raise", "drills.alarm_status", "drills.alarm_cancel",
               # reunification after the all clear: the guard hands children over from the gate phone
-              "drills.reunion_screen", "drills.handover"}
+              "drills.reunion_screen", "drills.reunion_class", "drills.handover"}
 
 
 @bp.before_app_request

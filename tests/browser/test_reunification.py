@@ -130,3 +130,122 @@ def test_a_class_is_reunited_after_the_all_clear(new_phone, live_server):
         director.click("a[href$='/students'] >> nth=4")  # 5А, the fifth class
     expect(director.locator(".reunion-guardian").first).to_be_visible()
     check_page(director)
+
+
+# --- with no signal (the offline issue): the gate phone keeps the screen and the class pages -------------------
+
+def _open_reunification(live_server) -> int:
+    """An earthquake drill whose all clear was just given: reunification is open."""
+    from safetyops.auth.models import User
+    from safetyops.drills import services
+    from safetyops.extensions import db
+    from safetyops.schools.models import School
+
+    def run():
+        director = db.session.scalar(sa.select(User).where(User.username == "director"))
+        school = db.session.scalar(sa.select(School).order_by(School.id))
+        drill = services.start_drill(director, school, kind="earthquake")
+        services.all_clear(director, school, drill, confirmed=True)
+        db.session.commit()
+        return drill.id
+
+    return live_server.query(run)
+
+
+def _close_reunification(live_server, drill_id: int) -> None:
+    """Two days later: the other tests' phones no longer keep this drill's pages."""
+    import datetime as dt
+
+    from safetyops.drills.models import Drill
+    from safetyops.extensions import db
+
+    def run():
+        drill = db.session.get(Drill, drill_id)
+        drill.started_dt -= dt.timedelta(days=2)
+        drill.ended_dt -= dt.timedelta(days=2)
+        db.session.commit()
+
+    live_server.query(run)
+
+
+def _handovers_of(live_server, drill_id: int):
+    from safetyops.drills.models import Handover, Student
+    from safetyops.extensions import db
+
+    def read():
+        return db.session.execute(
+            sa.select(Student.full_name, Handover.is_guardian, Handover.taken_by_name)
+            .join(Student, Student.id == Handover.student_id).where(Handover.drill_id == drill_id)).all()
+
+    return [tuple(r) for r in live_server.query(read)]
+
+
+#: Spellings the gate sees: Kyrgyz and Kazakh letters, Latin variants, apostrophes, hyphens, capitals.
+FOLDED = ["Жумабаев Нурбек", "Dzhumabaev Nur", "Щукин Юлия", "Ёлкина Цой", "Хасан-Өмүрбеков", "Әлихан Қасымұлы",
+          "Ғани Іңкәр", "Müller Öztürk", "Yusupova Leyla", "Шахзода Яхъяева", "O'Brien Дьяченко", "ЖУМАБАЕВ",
+          "Xenia Wójcik", "Чыңгыз Айтматов", "Ұлжан Һадиша", "Zhanna  Dzhaksybekova", "Сейткали уулу Бакыт 2"]
+
+
+def test_the_gate_phone_hands_a_child_over_with_no_signal_stored_once(new_phone, live_server):
+    from safetyops.gate.names import name_key
+    from tests.browser.test_offline import LONG, _all_sent, _ready_offline, _waiting
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    drill_id = _open_reunification(live_server)
+    try:
+        guard = new_phone(**SMALL)
+        sign_in(guard, "guard")
+        _ready_offline(guard)  # the worker has kept today's pages, reunification's among them
+        guard.goto(f"/drills/{drill_id}/reunion")
+        _ready_offline(guard)
+        class_url = guard.locator("a.reunion-class-link[data-class='5А']").get_attribute("href")
+        guard.wait_for_function("async (u) => !!(await caches.match(u))", arg=class_url, timeout=LONG)
+        check_page(guard)
+        # the phone's search folds names as the server does (safetyops/gate/names.py)
+        keys = guard.evaluate("(ns) => ns.map((n) => window.SafetyNames.key(n))", FOLDED)
+        assert keys == [name_key(n) for n in FOLDED]
+
+        # the earthquake took the mobile network: the guard finds the child on the phone's own copy
+        guard.context.set_offline(True)
+        guard.fill("#q", "Jumabaev")
+        guard.click("form.reunion-search button[type=submit]")
+        expect(guard.locator("#reunion-local")).to_be_visible(timeout=LONG)
+        expect(guard.locator("a.reunion-local-child")).to_have_count(1)
+        check_page(guard)
+        with guard.expect_navigation():
+            guard.click("a.reunion-local-child")
+        assert class_url in guard.url  # the class page, from the phone's cache
+        child = guard.locator(".reunion-kid:has(.title:text-is('Жумабаев Нурбек'))")
+        expect(child.locator("details")).to_have_attribute("open", "")
+        check_page(guard)
+        guard.screenshot(path=str(SHOTS / "reunification-offline-class-360.png"), full_page=False)
+
+        # a listed guardian takes the child: the hand-over waits on the phone, the list marks it
+        child.locator("input[name=guardian_id] >> nth=0").check()
+        child.locator("button[type=submit]").click()
+        _waiting(guard, 1)
+        expect(guard.locator(".outbox-queued")).to_be_visible()
+        expect(child).to_have_class(re.compile(r"\bis-queued\b"))
+        expect(child.locator(".reunion-local")).to_contain_text("Жумабаева Айгүл")
+        check_page(guard)
+        guard.evaluate("() => window.scrollTo(0, 0)")
+        guard.screenshot(path=str(SHOTS / "reunification-offline-queued-360.png"), full_page=True)
+        assert _handovers_of(live_server, drill_id) == []
+
+        # the app closed and opened again, still with no signal: the mark stays (the outbox is on the phone)
+        guard.reload()
+        child = guard.locator(".reunion-kid:has(.title:text-is('Жумабаев Нурбек'))")
+        expect(child).to_have_class(re.compile(r"\bis-queued\b"), timeout=LONG)
+        _waiting(guard, 1)
+
+        # the network is back: sent once, marked sent, one row on the server
+        guard.context.set_offline(False)
+        _all_sent(guard)
+        expect(child).to_have_class(re.compile(r"\bis-sent\b"), timeout=LONG)
+        assert _handovers_of(live_server, drill_id) == [("Жумабаев Нурбек", True, "Жумабаева Айгүл")]
+        guard.reload()  # the server's list now says who took the child
+        expect(guard.locator(".reunion-kid.is-done:has(.title:text-is('Жумабаев Нурбек'))")).to_be_visible()
+        assert guard.evaluate("() => document.documentElement.scrollWidth") <= 360
+        assert _handovers_of(live_server, drill_id) == [("Жумабаев Нурбек", True, "Жумабаева Айгүл")]
+    finally:
+        _close_reunification(live_server, drill_id)

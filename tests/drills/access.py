@@ -50,6 +50,9 @@ MATRIX = {
     "drills.students_import": LEADERS,
     "drills.reunion_screen": LEADERS | {Role.TEACHER, Role.GUARD},
     "drills.handover": LEADERS | {Role.TEACHER, Role.GUARD},
+    # One class's children with their guardians and a hand-over form each (kept offline on the phones): any
+    # class, for everyone of the hand-over screen (a teacher helps at the gate with any class).
+    "drills.reunion_class": LEADERS | {Role.TEACHER, Role.GUARD},
     "drills.reunion_sms": LEADERS,
 }
 
