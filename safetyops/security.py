@@ -48,6 +48,19 @@ def needs_rehash(stored_hash: str) -> bool:
 
 #: Endpoints that never refresh the session cookie.
 COOKIELESS = ("static", "dashboard.manifest", "dashboard.favicon")
+#: Sent by the service worker on the pages it fetches ahead for offline use ("warm").
+WARM_HEADER = "X-SafetyOps-Warm"
+
+
+def is_background() -> bool:
+    """A request the page's scripts or the service worker make on their own (a poll, a search, the
+    list of offline pages, a page fetched ahead), not a page the person opened."""
+    if request.headers.get(WARM_HEADER):
+        return True
+    mode = request.headers.get("Sec-Fetch-Mode")
+    if mode is not None:
+        return mode != "navigate"
+    return request.accept_mimetypes.best == "application/json"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -59,8 +72,12 @@ class SessionInterface(SecureCookieSessionInterface):
     def should_set_cookie(self, app, session):
         """A static file, the manifest and the favicon never send the cookie again (its 12-hour
         refresh rides on the pages): about 400 bytes less on each CSS, script and icon of a
-        phone's first load (issue 12)."""
-        if request and request.endpoint in COOKIELESS and not session.modified:
+        phone's first load (issue 12).  Nor does a background request that changed nothing (the
+        alarm's poll every 5 s, the board's, a page the service worker fetches ahead): one that
+        started before a form's answer and ended after it would put back the cookie it was sent,
+        without the message the form had just flashed ("Saved." lost under load, seen in a
+        browser test)."""
+        if request and not session.modified and (request.endpoint in COOKIELESS or is_background()):
             return False
         return super().should_set_cookie(app, session)
 

@@ -77,3 +77,21 @@ def test_static_files_do_not_send_the_session_cookie_again_pages_do(client, app_
     assert "session=" in client.get("/").headers["Set-Cookie"]  # the 12 hours still refresh on pages
     for url in ("/login", "/sw.js", "/static/icons/icon.svg"):
         assert "script-src 'self'" in client.get(url).headers["Content-Security-Policy"], url
+
+
+def test_background_requests_do_not_send_the_cookie_back(client, app_ctx):
+    """A poll or a page fetched ahead that started before a form's answer and ended after it would put
+    back the cookie it was sent, without the form's flashed "Saved." (a browser test lost it under
+    load): background requests that change nothing do not send the cookie; pages still refresh it."""
+    _demo_teacher(client)
+    json_ = {"Accept": "application/json"}
+    assert "Set-Cookie" not in client.get("/alarm/status.json", headers=json_).headers
+    assert "Set-Cookie" not in client.get("/offline/pages.json", headers=json_).headers
+    assert "Set-Cookie" not in client.get("/rosters/", headers={"X-SafetyOps-Warm": "1"}).headers
+    assert "Set-Cookie" not in client.get("/alarm/status.json", headers={"Sec-Fetch-Mode": "cors"}).headers
+    assert "session=" in client.get("/rosters/", headers={"Sec-Fetch-Mode": "navigate"}).headers["Set-Cookie"]
+    assert "session=" in client.get("/").headers["Set-Cookie"]
+    # a background request that changes the session still sends it
+    with client.session_transaction() as sess:
+        sess.pop("csrf_token", None)
+    assert "session=" in client.get("/offline/pages.json", headers=json_).headers["Set-Cookie"]

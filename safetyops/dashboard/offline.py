@@ -31,6 +31,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from .. import security
 from ..access import public, signed_in
 from ..offline import pages_for
 from ..static_files import REVALIDATE
@@ -101,9 +102,7 @@ def pages():
     return resp
 
 
-#: Sent by the service worker on the pages it fetches ahead for offline use ("warm").
-WARM_HEADER = "X-SafetyOps-Warm"
-
+WARM_HEADER = security.WARM_HEADER  # sent by the service worker on the pages it fetches ahead
 
 def page_messages() -> list[tuple[str, str]]:
     """The flashed messages to show on this page (base.html).  A page the service worker fetches
