@@ -16,7 +16,9 @@ statement count and stay within 2× of their single-school server time? (issue 1
 
 Each measurement is in-process through the Flask test client (no network), after one warm-up
 request: the SQL statements of a request (a SQLAlchemy `before_cursor_execute` counter), the median
-server time of --runs requests and the part of it spent in the database driver.  The targets: the
+server time of --runs requests, the part of it spent in the database driver, and the median CPU time of
+this process (`time.process_time`: less sensitive than the server time to other processes on a busy
+machine, but it leaves out PostgreSQL's own work).  The targets: the
 same statement count everywhere, and the national time within 2× the single school's.  The district
 pages' time grows with the district (2 schools against 100), not with the country: compare their
 national time with the district data set's.
@@ -365,15 +367,16 @@ def measure(app, clients: dict, runs: int) -> dict:
         if resp.status_code != 200:
             raise SystemExit(f"{name}: {path} answered {resp.status_code}")
         counter = Counter()
-        times, sql_times, counts = [], [], []
+        times, cpu_times, sql_times, counts = [], [], [], []
         sa.event.listen(engine, "before_cursor_execute", counter.before)
         sa.event.listen(engine, "after_cursor_execute", counter.after)
         try:
             for _ in range(runs):
                 counter.n, counter.sql_s = 0, 0.0
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 client.get(path).get_data()
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu_times.append((time.process_time() - c0) * 1000)
                 sql_times.append(counter.sql_s * 1000)
                 counts.append(counter.n)
         finally:
@@ -391,11 +394,13 @@ def measure(app, clients: dict, runs: int) -> dict:
             "server_ms_min": round(times[0], 1),
             "server_ms_max": round(times[-1], 1),
             "sql_ms_median": round(statistics.median(sql_times), 1),
+            "cpu_ms_median": round(statistics.median(cpu_times), 1),
             "statement_counts_seen": sorted(set(counts)),
         }
         print(
             f"  {name:22} {counter.n:4} statements  median {out[name]['server_ms_median']:8.1f} ms "
-            f"(min {times[0]:.1f}, max {times[-1]:.1f}; in the database {out[name]['sql_ms_median']:.1f} ms)",
+            f"(min {times[0]:.1f}, max {times[-1]:.1f}; in the database {out[name]['sql_ms_median']:.1f} ms; "
+            f"CPU of this process {out[name]['cpu_ms_median']:.1f} ms)",
             flush=True,
         )
     return out
@@ -501,6 +506,7 @@ def main() -> None:
                 k: v["server_ms_median"] for k, v in (("single", s), ("district", d), ("national", n))
             },
             "sql_ms_median": {k: v["sql_ms_median"] for k, v in (("single", s), ("district", d), ("national", n))},
+            "cpu_ms_median": {k: v["cpu_ms_median"] for k, v in (("single", s), ("district", d), ("national", n))},
             "time_ratio": ratio,
             "within_2x": ratio <= 2.0,
             "time_ratio_national_over_district": round(n["server_ms_median"] / d["server_ms_median"], 2),

@@ -4,7 +4,10 @@ misses: checks missed and done late, and the critical deficiencies open now.
 Counts only, no names (an SMS is read on a lock screen).  One message per director per week (the
 outbox's key: school and Monday), in the director's language, one segment in each; nothing is sent
 for a week with nothing to tell.  Catches up: a scheduler that was down on Monday sends it later in
-the week.  `safetyops/scheduler/catalogue.py` lists it as "reports.weekly_digest"."""
+the week.  `safetyops/scheduler/catalogue.py` lists it as "reports.weekly_digest".
+
+`week_digest` is the one computation of the week's figures: the SMS sends it and the director's home
+card (`reports/cards.py`) shows it, so the two can never disagree."""
 
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ from flask_babel import lazy_gettext as _l
 from ..auth.models import User
 from ..auth.roles import Role
 from ..extensions import db
+from ..inspections import services as inspections
+from ..inspections.models import OPEN_STATUSES, CorrectiveAction, Frequency, Run, RunStatus, Severity
+from ..inspections.periods import occurrences_between
 from ..notifications.outbox import notify, register_text
 from ..schools.models import Membership, School
 from ..scoping import cross_school
 from ..time import zone
-from . import services
 
 #: The digest goes out from this local time on Monday.
 DIGEST_AT = dt.time(8, 0)
@@ -42,11 +47,54 @@ def last_week(school: School, now: dt.datetime) -> tuple[dt.date, dt.date]:
     return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
 
 
+def week_digest(school: School, now: dt.datetime | None = None) -> tuple[dt.date, dt.date, dict]:
+    """(Monday, Sunday, figures) of the week the digest tells at `now` (None: the clock of the web request,
+    the one the inspections dues of the home page use).  The SMS and the home card both call this."""
+    dues = inspections._dues(school, now)
+    first, last = last_week(school, dues.now)
+    return first, last, _figures(school, first, last, dues)
+
+
 def digest_figures(school: School, first: dt.date, last: dt.date, now: dt.datetime) -> dict:
-    """The week's figures, counted as the safety report counts them."""
-    report = services.safety_report(school, "week", last, now, dates=("week", first, last))
-    f = report.figures
-    return {"missed": f["checks_missed"], "late": f["checks_late"], "critical": f["open_critical"]}
+    """The figures of the week [first, last] at `now` (see `_figures`)."""
+    return _figures(school, first, last, inspections._dues(school, now))
+
+
+def _figures(school: School, first: dt.date, last: dt.date, dues) -> dict:
+    """{"missed", "late", "critical"}: the checks due in [first, last] (by `now`) not done, and done after their
+    due time; the critical deficiencies open now.  Counted as the safety report counts them
+    (`services.school_figures`: its "checks_missed", "checks_late", "open_critical"; tests/reports/
+    test_digest_card.py compares them), but only these three, in two statements: the runs of the week's
+    periods and the count of open critical deficiencies.  The school's active schedules and its calendar are
+    the inspections dues' (`dues`): in a web request the ones the home page's other cards already read (the
+    unit of work's memo), so they cost nothing more there."""
+    now = dues.now
+    pairs = [(s, o) for s in dues.schedules
+             for o in occurrences_between(s, first, last, school.timezone,
+                                          dues.calendar if s.frequency == Frequency.SCHOOL_DAYS else None)
+             if o.due_day >= first and o.due_dt <= now]
+    missed = late = 0
+    if pairs:
+        runs = {(sid, start): (status, fin) for sid, start, status, fin in db.session.execute(
+            sa.select(Run.schedule_id, Run.period_start, Run.status, Run.finished_dt)
+            .where(Run.school_id == school.id, Run.period_start >= min(o.start for _s, o in pairs),
+                   Run.period_start <= last))}
+        for s, o in pairs:
+            status, fin = runs.get((s.id, o.start), (None, None))
+            if status != RunStatus.DONE:
+                missed += 1
+            elif fin is None or _aware(fin) > o.due_dt:
+                late += 1
+    critical = db.session.scalar(
+        sa.select(sa.func.count()).select_from(CorrectiveAction)
+        .where(CorrectiveAction.school_id == school.id, CorrectiveAction.status.in_(OPEN_STATUSES),
+               CorrectiveAction.severity == Severity.CRITICAL))
+    return {"missed": missed, "late": late, "critical": critical or 0}
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite gives naive UTC datetimes back."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @cross_school("the scheduler's sweep over every school")
@@ -63,9 +111,8 @@ def weekly_digest(now: dt.datetime) -> int:
     if not directors:
         return 0
     for school in db.session.scalars(sa.select(School).where(School.id.in_(list(directors))).order_by(School.id)):
-        first, last = last_week(school, now)
+        first, last, figures = week_digest(school, now)
         key = f"{school.id}:{first:%Y%m%d}"
-        figures = digest_figures(school, first, last, now)
         if not any(figures.values()):
             continue
         queued += len(

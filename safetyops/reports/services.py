@@ -44,11 +44,11 @@ from ..inspections.models import (
     Severity,
     pick_text,
 )
-from ..inspections.periods import occurrences_between
+from ..inspections.periods import occurrences_between, period_end
 from ..inspections.services import _deficiency_texts, current_versions
 from ..roadsafety.models import EVENT_LABELS, EventKind, RoadEvent, SquadMember
-from ..schools.calendar import calendar_for, calendars_for, school_year_start
-from ..schools.models import Membership, School
+from ..schools.calendar import Entry, SchoolCalendar, calendar_for, school_year_start
+from ..schools.models import CalendarEntry, CalendarKind, District, Membership, School
 from ..time import now_utc, zone
 from ..wellbeing.models import CaseStatus
 from ..wellbeing.models import Report as AnonymousReport
@@ -74,6 +74,16 @@ class SchoolRow:
     incidents: int = 0
     documents_to_review: int = 0
 
+    @property
+    def needs_attention(self) -> bool:
+        """A figure the table shows in red: checks on time under ON_TIME_TARGET %, open critical deficiencies,
+        fewer drills held than planned, documents to review."""
+        return bool((self.on_time_pct is not None and self.on_time_pct < ON_TIME_TARGET) or self.critical_open
+                    or self.drills_held < self.drills_planned or self.documents_to_review)
+
+
+#: Below this share of checks done on time, the table shows it in red.
+ON_TIME_TARGET = 80
 
 #: sort key -> (column heading, value to sort by; None last whatever the direction).
 COLUMNS = {
@@ -109,7 +119,8 @@ def district_ids(user) -> list[int]:
 def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> list[SchoolRow]:
     """One row per school of the districts `ids`, in a fixed number of statements."""
     now = now or now_utc()
-    schools = list(db.session.execute(sa.select(School.id, School.name, School.timezone)
+    schools = list(db.session.execute(sa.select(School.id, School.name, School.timezone, District.country)
+                                      .join(District, District.id == School.district_id)
                                       .where(School.district_id.in_(ids)).order_by(School.name, School.id)))
     rows = {s.id: SchoolRow(s.id, s.name) for s in schools}
     if not rows:
@@ -177,34 +188,108 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
             .group_by(Document.school_id)):
         rows[sid].documents_to_review = n
 
-    # checks on time: every active schedule and every run of the last days, read once for all schools
+    # checks on time: every active schedule and the runs of the periods counted, read once for all schools as
+    # plain columns (no ORM objects, no time zone conversion of each run's time); the periods are computed once
+    # per (frequency, window, time zone, calendar) that schools share (_DuePeriods)
     first = today - dt.timedelta(days=CHECK_DAYS - 1)
-    schedules = list(db.session.scalars(sa.select(Schedule).where(Schedule.school_id.in_(in_district),
-                                                                  Schedule.is_active.is_(True))))
-    finished = {(sid, start): fin for sid, start, fin in db.session.execute(
-        sa.select(Run.schedule_id, Run.period_start, Run.finished_dt)
-        .where(Run.school_id.in_(in_district), Run.status == RunStatus.DONE,
-               Run.period_start >= first - dt.timedelta(days=92)))}
-    tz_of = {s.id: s.timezone for s in schools}
-    calendars = calendars_for(rows) if any(s.frequency == Frequency.SCHOOL_DAYS for s in schedules) else {}
-    due: dict[int, int] = {}
+    schedules = db.session.execute(
+        sa.select(Schedule.id, Schedule.school_id, sa.type_coerce(Schedule.frequency, sa.String).label("frequency"),
+                  Schedule.opens_time, Schedule.due_time, Schedule.starts_on)
+        .where(Schedule.school_id.in_(in_district), Schedule.is_active.is_(True))).all()
+    calendars = _calendars(in_district, {s.id: s.country for s in schools}) \
+        if any(s.frequency == Frequency.SCHOOL_DAYS for s in schedules) else {}
+    periods = _DuePeriods(first, today, now, {s.id: s.timezone for s in schools}, calendars)
+    counted = [(sid, school_id, starts_on, periods.of(school_id, frequency, opens, due))
+               for sid, school_id, frequency, opens, due, starts_on in schedules]
+    since = min((p[0][0] for *_s, p in counted if p), default=first)
+    runs = db.session.execute(
+        sa.select(Run.schedule_id, Run.period_start, sa.type_coerce(Run.finished_dt, sa.DateTime()))
+        .where(Run.school_id.in_(in_district), Run.status == RunStatus.DONE, Run.period_start >= since,
+               Run.period_start <= today, Run.finished_dt.is_not(None))).all()
+    finished: dict[tuple[int, dt.date], dt.datetime] = {(sid, start): fin for sid, start, fin in runs}
+    if runs and runs[0][2].tzinfo is None:  # SQLite: UTC, naive
+        finished = {key: fin.replace(tzinfo=dt.UTC) for key, fin in finished.items()}
     on_time: dict[int, int] = {}
-    for s in schedules:
-        for o in occurrences_between(s, first, today, tz_of[s.school_id],
-                                     calendars.get(s.school_id) if s.frequency == Frequency.SCHOOL_DAYS else None):
-            if o.due_dt > now or o.due_day < first:
-                continue
-            due[s.school_id] = due.get(s.school_id, 0) + 1
-            fin = finished.get((s.id, o.start))
-            if fin is not None:
-                fin = fin if fin.tzinfo else fin.replace(tzinfo=dt.UTC)
-                if fin <= o.due_dt:
-                    on_time[s.school_id] = on_time.get(s.school_id, 0) + 1
-    for sid, n in due.items():
-        rows[sid].checks_due = n
-        rows[sid].on_time_pct = round(100 * on_time.get(sid, 0) / n)
+    for sid, school_id, starts_on, due_periods in counted:
+        n = n_on_time = 0
+        for start, end, due_dt in due_periods:
+            if end > starts_on:  # else: before the schedule began
+                n += 1
+                fin = finished.get((sid, start))
+                if fin is not None and fin <= due_dt:
+                    n_on_time += 1
+        if n:
+            rows[school_id].checks_due += n
+            on_time[school_id] = on_time.get(school_id, 0) + n_on_time
+    for school_id, n in on_time.items():
+        rows[school_id].on_time_pct = round(100 * n / rows[school_id].checks_due)
     return list(rows.values())
 
+
+def _calendars(in_district, country_of: dict[int, str]) -> dict[int, SchoolCalendar]:
+    """The school calendars of the district's schools, as `calendars_for` reads them, in one statement that
+    names the district (not a parameter per school): the countries come with the schools."""
+    entries: dict[int, list[Entry]] = {}
+    for r in db.session.execute(
+            sa.select(CalendarEntry.school_id, CalendarEntry.id, CalendarEntry.kind, CalendarEntry.name,
+                      CalendarEntry.first_day, CalendarEntry.last_day)
+            .where(CalendarEntry.school_id.in_(in_district))
+            .order_by(CalendarEntry.first_day, CalendarEntry.id)):
+        entries.setdefault(r.school_id, []).append(
+            Entry(r.id, CalendarKind(r.kind), r.name, r.first_day, r.last_day))
+    return {sid: SchoolCalendar(country, entries.get(sid, [])) for sid, country in country_of.items()}
+
+
+#: A period counted for "on time": its first day, the day after its last, its due instant (UTC).
+_Period = tuple[dt.date, dt.date, dt.datetime]
+
+
+@dataclass(frozen=True)
+class _Template:
+    """What `occurrences_between` reads of a schedule, without its start date (`starts_on`: the earliest
+    day, so every period of the window is made; each schedule then drops those that end before it began,
+    which is what `occurrences_between` leaves out for it)."""
+
+    frequency: Frequency
+    opens_time: dt.time
+    due_time: dt.time
+    id: int = 0
+    starts_on: dt.date = dt.date.min
+
+
+class _DuePeriods:
+    """The periods counted for "on time" ([start, end) and due instant, oldest first): those whose due
+    day is in the window [first, today] and whose due time has passed at `now`.  Computed once per
+    (frequency, opens, due, time zone, school calendar), as most schools of a district share their
+    checklists' frequencies and windows, their time zone and (with no calendar of their own) the country's
+    school days; a schedule keeps those that end after its first day (`occurrences_between`'s rule)."""
+
+    def __init__(self, first: dt.date, today: dt.date, now: dt.datetime, tz_of: dict[int, str],
+                 calendars: dict[int, SchoolCalendar]):
+        self.first, self.today, self.now = first, today, now
+        self.tz_of, self.calendars = tz_of, calendars
+        #: school id -> a number for its (time zone, calendar): schools with the same one share their periods.
+        self._kind: dict[int, int] = {}
+        kinds: dict[tuple, int] = {}
+        for school_id, tz in tz_of.items():
+            calendar = calendars.get(school_id)
+            key = (tz, None if calendar is None else
+                   (calendar.country, tuple((e.kind, e.first_day, e.last_day) for e in calendar.entries)))
+            self._kind[school_id] = kinds.setdefault(key, len(kinds))
+        self._cache: dict[tuple, list[_Period]] = {}
+
+    def of(self, school_id: int, frequency: str, opens: dt.time, due: dt.time) -> list[_Period]:
+        key = (self._kind[school_id], frequency, opens, due)
+        found = self._cache.get(key)
+        if found is None:
+            f = Frequency(frequency)
+            calendar = self.calendars.get(school_id) if f is Frequency.SCHOOL_DAYS else None
+            found = [(o.start, period_end(f, o.start), o.due_dt)
+                     for o in occurrences_between(_Template(f, opens, due), self.first, self.today,
+                                                  self.tz_of[school_id], calendar)
+                     if o.due_dt <= self.now and o.due_day >= self.first]
+            self._cache[key] = found
+        return found
 
 def sort_rows(rows: list[SchoolRow], sort: str | None) -> tuple[list[SchoolRow], str]:
     """Sort by `sort` ("critical", "-critical"…): unknown keys give the default; empty values last."""

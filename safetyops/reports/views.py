@@ -23,6 +23,7 @@ from ..menu import MenuItem
 from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import now_utc, school_today
+from . import cards as _cards  # noqa: F401 - registers the home-page cards
 from . import district_report, pdf, services
 
 DISTRICT_COMPARE = "reports.district"
@@ -38,16 +39,21 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 def _context(sort_arg: str | None) -> dict:
     today = school_today(g.school)
     rows, sort = services.sort_rows(services.compare(services.district_ids(current_user), today), sort_arg)
-    return {"rows": rows, "sort": sort, "columns": services.COLUMNS, "today": today}
+    return {"rows": rows, "total": len(rows), "sort": sort, "columns": services.COLUMNS, "today": today,
+            "on_time_target": services.ON_TIME_TARGET}
 
 
 @provider
 def district_card(user, school, role, today):
+    """The inspector's home: the schools needing attention (a figure in red), in the chosen order; the full
+    table of every school is one link away (`reports.district`), and the downloads hold every school."""
     if role != Role.INSPECTOR:
         return []
     ctx = _context(request.args.get("sort"))
+    shown = [r for r in ctx["rows"] if r.needs_attention]
     return [Card(title=_("Schools of the district"), url=url_for("reports.district"), urgency=100,
-                 count=len(ctx["rows"]), template="reports/_district.html", data={**ctx, "base": "dashboard.home"})]
+                 count=ctx["total"], template="reports/_district.html",
+                 data={**ctx, "rows": shown, "base": "dashboard.home", "attention_only": True})]
 
 
 @bp.get("/district")

@@ -116,12 +116,16 @@ def test_inspector_home_shows_the_table_sorted_and_exportable(client, district, 
     inspector.locale = locale
     db.session.commit()
     login(client, inspector)
-    html = client.get("/?sort=name").get_data(as_text=True)
-    html = html[html.index("compare-table"):]
+    page = client.get("/?sort=name").get_data(as_text=True)
+    # one form around the table (issue 19): each school's name is a button that posts its id to /school
+    form = page[page.rindex("<form", 0, page.index("compare-table")):]
+    assert form.startswith('<form method="post" action="/school"')
+    assert form.index("compare-table") < form.index("</table>") < form.index("</form>")
+    html = page[page.index("compare-table"):]
     assert html.index("№1 Ала-Тоо") < html.index("№2 Манас")
     assert "Чужая школа" not in html
     assert 'href="/?sort=-name"' in html  # the heading sorts the other way next
-    assert f'name="school_id" value="{b.id}"' in html and 'action="/school"' in html
+    assert f'name="school_id" value="{b.id}"' in html
     html = client.get("/?sort=critical").get_data(as_text=True)
     html = html[html.index("compare-table"):]
     assert html.index("№2 Манас") < html.index("№1 Ала-Тоо")
@@ -148,3 +152,37 @@ def test_others_cannot_see_the_comparison(client, district, f):
     login(client, f.user("director", a))
     assert client.get("/reports/district").status_code == 403
     assert "compare-table" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_home_lists_the_schools_needing_attention_and_links_to_all(client, district, f):
+    """Issue 19: a district of a hundred schools on the inspector's home lists the schools with a figure in red
+    (in the chosen order), says how many of how many, and links to the full table; nothing needing attention is
+    left out, and the full table and the downloads still hold every school."""
+    a, b, _other, inspector = district
+    calm = f.school(name="№3 Нарын", district=a.district)  # nothing in red: no deficiency, no plan, no check
+    f.user("teacher", calm)
+    db.session.commit()
+    rows = {r.name: r for r in services.compare(services.district_ids(inspector), TODAY, NOW)}
+    assert rows["№1 Ала-Тоо"].needs_attention and rows["№2 Манас"].needs_attention
+    assert not rows["№3 Нарын"].needs_attention
+    login(client, inspector)
+    page = client.get("/?sort=name").get_data(as_text=True)
+    assert "Schools needing attention: 2 of 3" in page
+    html = page[page.index("compare-table"):]
+    assert html.index("№1 Ала-Тоо") < html.index("№2 Манас") and "№3 Нарын" not in html
+    assert 'href="/reports/district?sort=name"' in html  # all the schools, in the same order
+    full = client.get("/reports/district?sort=name").get_data(as_text=True)
+    assert "№3 Нарын" in full and "Schools needing attention" not in full
+    assert "All schools of the district" not in full
+    csv_rows = list(csv.reader(io.StringIO(client.get("/reports/district?fmt=csv").data.decode("utf-8-sig"))))
+    assert len(csv_rows) == 4
+
+
+def test_the_home_says_when_no_school_needs_attention(client, f, clock):
+    calm = f.school(name="№3 Нарын", district=f.district())
+    inspector = f.user("inspector", calm)
+    db.session.commit()
+    login(client, inspector)
+    page = client.get("/").get_data(as_text=True)
+    assert "Schools needing attention: 0 of 1" in page and "No school needs attention." in page
+    assert 'href="/reports/district?sort=-critical"' in page
