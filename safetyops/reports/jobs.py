@@ -26,6 +26,7 @@ from ..notifications.outbox import notify, register_text
 from ..schools.models import Membership, School
 from ..scoping import cross_school
 from ..time import zone
+from .services import _aware  # SQLite gives naive UTC datetimes back
 
 #: The digest goes out from this local time on Monday.
 DIGEST_AT = dt.time(8, 0)
@@ -90,11 +91,6 @@ def _figures(school: School, first: dt.date, last: dt.date, dues) -> dict:
         .where(CorrectiveAction.school_id == school.id, CorrectiveAction.status.in_(OPEN_STATUSES),
                CorrectiveAction.severity == Severity.CRITICAL))
     return {"missed": missed, "late": late, "critical": critical or 0}
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite gives naive UTC datetimes back."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @cross_school("the scheduler's sweep over every school")
