@@ -30,6 +30,7 @@ from .schools.demo import (
     Demo,
     appointments,
     base,
+    calendar,
 )
 from .wellbeing.demo import wellbeing_demo
 
@@ -39,6 +40,7 @@ __all__ = ["DISTRICT_NAME", "MORE_TEACHERS", "OTHER_SCHOOL_NAME", "PEOPLE", "SCH
 #: In this order: later steps find what earlier ones made (the rosters' posts, the drills' classes).
 STEPS: tuple[Callable[[Demo], None], ...] = (
     appointments,
+    calendar,  # before the rosters: duties follow school days
     inspections_demo,
     notifications_demo,
     rosters_demo,

@@ -1,5 +1,6 @@
 """The `safetyops` console script: demo, users, backup and restore."""
 
+import datetime as dt
 import os
 import sqlite3
 
@@ -10,6 +11,7 @@ from safetyops import create_app
 from safetyops.auth.models import User
 from safetyops.extensions import db
 from safetyops.schools.models import School
+from safetyops.time import school_today
 from tests.conftest import TEST_CONFIG
 
 PG = bool(os.environ.get("SAFETYOPS_TEST_DATABASE_URL"))
@@ -32,13 +34,31 @@ def test_demo_creates_everything_and_is_idempotent(cli_app):
         assert name in first.output
     with cli_app.app_context():
         counts = {t: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(t)))
-                  for t in ("users", "schools", "zones", "memberships", "appointments")}
+                  for t in ("users", "schools", "zones", "memberships", "appointments", "school_calendar")}
     second = runner.invoke(args=["demo", "--password", "demo-pass"])
     assert second.exit_code == 0, second.output
     with cli_app.app_context():
         again = {t: db.session.scalar(sa.select(sa.func.count()).select_from(sa.table(t))) for t in counts}
         assert again == counts
         assert db.session.scalar(sa.select(sa.func.count()).select_from(School)) == 2
+        # School No. 95's calendar: four terms, the winter and spring breaks, a shortened day (issue 14)
+        from safetyops.demo import SCHOOL_NAME
+        from safetyops.schools.calendar import calendar_for, school_year_start
+
+        school = db.session.scalar(sa.select(School).where(School.name == SCHOOL_NAME))
+        today = school_today(school)
+        start = school_year_start(today)
+        cal = calendar_for(school)
+        breaks = [(dt.date(start.year, 12, 29), dt.date(start.year + 1, 1, 11)),
+                  (dt.date(start.year + 1, 3, 21), dt.date(start.year + 1, 3, 29))]
+        kept = [b for b in breaks if not b[0] <= today <= b[1]]  # a break holding today is left out
+        assert len(cal.terms(start)) == 4 and again["school_calendar"] == 4 + len(kept) + 1
+        days = {breaks[0]: (dt.date(start.year, 12, 30), dt.date(start.year + 1, 1, 8)),
+                breaks[1]: (dt.date(start.year + 1, 3, 25),)}
+        assert not any(cal.is_school_day(day) for b in kept for day in days[b])
+        weekday = dt.date(start.year, 12, 2)
+        weekday += dt.timedelta(days=max(0, 7 - weekday.weekday()) if weekday.weekday() >= 5 else 0)
+        assert cal.is_school_day(weekday)  # a weekday of the 2nd term
     c = cli_app.test_client()
     r = c.get("/login")
     assert r.status_code == 200

@@ -136,3 +136,30 @@ def appointments(demo: Demo) -> None:
     ):
         db.session.add(Appointment(school_id=demo.school.id, user_id=demo.users[username].id, area=area,
                                    order_number=number, order_date=start - dt.timedelta(days=3), starts_on=start))
+
+
+def calendar(demo: Demo) -> None:
+    """School No. 95's calendar for this school year (issue 14): the four usual terms, the winter and the
+    spring breaks, and a shortened day before the winter break; the national holidays come from the
+    `holidays` library.  Added once: a year that has its terms is left as the director wrote it.  A break
+    that holds today is left out, so a demo made during it still has a school day to walk through."""
+    from . import calendar as school_calendar
+    from .models import CalendarKind
+
+    start = school_calendar.school_year_start(demo.today)
+    if school_calendar.calendar_for(demo.school).terms(start):
+        return
+    school_calendar.add_usual_terms(None, demo.school, start)
+    winter = (dt.date(start.year, 12, 29), dt.date(start.year + 1, 1, 11))
+    for name, first, last in (("Кышкы каникул / Зимние каникулы", *winter),
+                              ("Жазгы каникул / Весенние каникулы", dt.date(start.year + 1, 3, 21),
+                               dt.date(start.year + 1, 3, 29))):
+        if first <= demo.today <= last:
+            continue  # a demo made during a break still has today's duties and checks to show
+        school_calendar.add_entry(None, demo.school, kind=CalendarKind.HOLIDAY, name=name, first_day=first,
+                                  last_day=last)
+    short = winter[0] - dt.timedelta(days=1)
+    while short.weekday() >= 5:  # the last weekday before the break
+        short -= dt.timedelta(days=1)
+    school_calendar.add_entry(None, demo.school, kind=CalendarKind.SHORT_DAY,
+                              name="Кыскартылган күн / Сокращённый день", first_day=short)

@@ -32,7 +32,7 @@ TAP = 44
 EXTRA = {
     "teacher": ["/inspections/checks", "/inspections/hazard", "@walk", "/drills/my", "/rosters/"],
     "guard": ["/gate/", "/gate/new", "/gate/rounds", "/gate/closing", "/gate/entries"],
-    "director": ["/gate/report", "/inspections/actions", "/drills"],
+    "director": ["/gate/report", "/inspections/actions", "/drills", "/calendar"],
     "deputy": ["/gate/report"],
     "safety_officer": ["/inspections/checks", "/inspections/hazard", "@walk"],
 }

@@ -158,6 +158,24 @@ def test_twelve_week_roster_skips_new_year_and_the_winter_break(f):
     assert dt.date(2027, 1, 1) in {s.day for s in shifts if s.post_id == gate.id}
 
 
+@pytest.mark.parametrize("today, breaks", [(dt.date(2026, 12, 2), 2), (dt.date(2027, 1, 11), 1)])
+def test_demo_calendar_keeps_the_day_it_is_made_a_school_day(f, today, breaks):
+    from types import SimpleNamespace
+
+    from safetyops.schools.demo import calendar as demo_calendar
+
+    demo = SimpleNamespace(school=f.school_a, today=today)
+    demo_calendar(demo)
+    demo_calendar(demo)  # once
+    entries = db.session.scalars(sa.select(CalendarEntry).where(CalendarEntry.school_id == f.school_a.id)).all()
+    kinds = sorted(e.kind for e in entries)
+    assert kinds.count(CalendarKind.TERM) == 4 and kinds.count(CalendarKind.SHORT_DAY) == 1
+    assert kinds.count(CalendarKind.HOLIDAY) == breaks
+    c = cal.calendar_for(f.school_a)
+    assert not c.is_school_day(dt.date(2027, 3, 25))  # the spring break
+    assert c.is_school_day(dt.date(2027, 1, 11)) is (today == dt.date(2027, 1, 11))  # the last day of the winter break
+
+
 def test_eve_reminder_skips_a_day_off_entered_after_publishing(f):
     from safetyops.notifications.models import OutboundMessage
     from safetyops.rosters import jobs
