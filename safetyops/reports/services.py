@@ -84,6 +84,9 @@ class SchoolRow:
 
 #: Below this share of checks done on time, the table shows it in red.
 ON_TIME_TARGET = 80
+#: The inspector's home shows every school of a district this size or smaller side by side; a bigger district
+#: (a city's, a region's) shows the schools needing attention there and every school one link away.
+HOME_ALL_SCHOOLS = 30
 
 #: sort key -> (column heading, value to sort by; None last whatever the direction).
 COLUMNS = {

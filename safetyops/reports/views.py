@@ -45,15 +45,18 @@ def _context(sort_arg: str | None) -> dict:
 
 @provider
 def district_card(user, school, role, today):
-    """The inspector's home: the schools needing attention (a figure in red), in the chosen order; the full
+    """The inspector's home: the district's schools side by side, in the chosen order, with how many need
+    attention (a figure in red).  A district of more than `HOME_ALL_SCHOOLS` lists only those here; the full
     table of every school is one link away (`reports.district`), and the downloads hold every school."""
     if role != Role.INSPECTOR:
         return []
     ctx = _context(request.args.get("sort"))
-    shown = [r for r in ctx["rows"] if r.needs_attention]
+    attention = [r for r in ctx["rows"] if r.needs_attention]
+    attention_only = ctx["total"] > services.HOME_ALL_SCHOOLS
     return [Card(title=_("Schools of the district"), url=url_for("reports.district"), urgency=100,
                  count=ctx["total"], template="reports/_district.html",
-                 data={**ctx, "rows": shown, "base": "dashboard.home", "attention_only": True})]
+                 data={**ctx, "rows": attention if attention_only else ctx["rows"], "base": "dashboard.home",
+                       "home": True, "attention": len(attention), "attention_only": attention_only})]
 
 
 @bp.get("/district")

@@ -154,10 +154,25 @@ def test_others_cannot_see_the_comparison(client, district, f):
     assert "compare-table" not in client.get("/").get_data(as_text=True)
 
 
-def test_the_home_lists_the_schools_needing_attention_and_links_to_all(client, district, f):
-    """Issue 19: a district of a hundred schools on the inspector's home lists the schools with a figure in red
-    (in the chosen order), says how many of how many, and links to the full table; nothing needing attention is
-    left out, and the full table and the downloads still hold every school."""
+def test_the_home_compares_every_school_of_a_small_district(client, district, f):
+    """Issue 14: the inspector's home shows every school of the district side by side (up to
+    HOME_ALL_SCHOOLS), in the chosen order, and says how many need attention."""
+    a, b, _other, inspector = district
+    f.school(name="№3 Нарын", district=a.district)
+    db.session.commit()
+    login(client, inspector)
+    page = client.get("/?sort=name").get_data(as_text=True)
+    assert "Schools needing attention: 2 of 3" in page
+    html = page[page.index("compare-table"):]
+    assert html.index("№1 Ала-Тоо") < html.index("№2 Манас") < html.index("№3 Нарын")
+    assert "All schools of the district" not in page
+
+
+def test_the_home_lists_the_schools_needing_attention_and_links_to_all(client, district, f, monkeypatch):
+    """Issue 19: a district bigger than HOME_ALL_SCHOOLS (a hundred schools) on the inspector's home lists the
+    schools with a figure in red (in the chosen order), says how many of how many, and links to the full table;
+    nothing needing attention is left out, and the full table and the downloads still hold every school."""
+    monkeypatch.setattr(services, "HOME_ALL_SCHOOLS", 2)
     a, b, _other, inspector = district
     calm = f.school(name="№3 Нарын", district=a.district)  # nothing in red: no deficiency, no plan, no check
     f.user("teacher", calm)
@@ -178,7 +193,8 @@ def test_the_home_lists_the_schools_needing_attention_and_links_to_all(client, d
     assert len(csv_rows) == 4
 
 
-def test_the_home_says_when_no_school_needs_attention(client, f, clock):
+def test_the_home_says_when_no_school_needs_attention(client, f, clock, monkeypatch):
+    monkeypatch.setattr(services, "HOME_ALL_SCHOOLS", 0)
     calm = f.school(name="№3 Нарын", district=f.district())
     inspector = f.user("inspector", calm)
     db.session.commit()
