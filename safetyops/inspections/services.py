@@ -446,10 +446,10 @@ def active_schedules(school) -> list[Schedule]:
                                    .order_by(Schedule.id)))
 
 
-class _Dues:
+class Dues:
     """The dues of one school at one moment: the current period of every active schedule, and the
     overdue/missed periods of the last days, each computed on first use with one narrow query of the
-    runs it needs.  One per request (`_dues`)."""
+    runs it needs.  One per request (`dues_of`)."""
 
     def __init__(self, school, now: dt.datetime, schedules=None):
         self.school, self.now = school, now
@@ -505,24 +505,24 @@ class _Dues:
 
 
 def _request_now(now: dt.datetime | None) -> dt.datetime:
-    """`now`, or one clock for the whole request (so its parts agree and share `_dues`)."""
+    """`now`, or one clock for the whole request (so its parts agree and share `dues_of`)."""
     if now is not None:
         return now
     memo = unit_memo()
     return memo.setdefault("inspections.now", now_utc()) if memo is not None else now_utc()
 
 
-def _dues(school, now: dt.datetime | None = None) -> _Dues:
+def dues_of(school, now: dt.datetime | None = None) -> Dues:
     """The dues of `school` at `now`, once per request (in the unit of work's memo, forgotten
     whenever the session writes or rolls back); outside a request, new on each call."""
     now = _request_now(now)
     memo = unit_memo()
     if memo is None or db.session.new or db.session.dirty or db.session.deleted:
-        return _Dues(school, now)
+        return Dues(school, now)
     dues = memo.setdefault("inspections.dues", {})
     key = (school.id, now)
     if key not in dues:
-        dues[key] = _Dues(school, now)
+        dues[key] = Dues(school, now)
     return dues[key]
 
 
@@ -539,8 +539,8 @@ sa.event.listen(sa.orm.Session, "after_soft_rollback", _forget_dues)
 def current_dues(school, now: dt.datetime | None = None, schedules=None) -> list[Due]:
     """Each active schedule's occurrence for today's period (school-local)."""
     if schedules is not None:
-        return _Dues(school, _request_now(now), schedules).current
-    return list(_dues(school, now).current)
+        return Dues(school, _request_now(now), schedules).current
+    return list(dues_of(school, now).current)
 
 
 def _tz(school):
@@ -562,7 +562,7 @@ def my_checks(user, school, role, now: dt.datetime | None = None) -> list[Due]:
 
 def overdue_checks(school, now: dt.datetime | None = None, lookback_days: int = 7) -> list[Due]:
     """Overdue and missed occurrences whose period overlaps the last `lookback_days` days."""
-    return [replace(d) for d in _dues(school, now).overdue(lookback_days)]
+    return [replace(d) for d in dues_of(school, now).overdue(lookback_days)]
 
 
 # --------------------------------------------------------------------------- runs

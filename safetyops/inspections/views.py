@@ -43,6 +43,7 @@ from .models import (
     Run,
     RunStatus,
     Schedule,
+    Severity,
     pick_text,
 )
 from .periods import STATUS_LABELS, current_occurrence
@@ -484,15 +485,20 @@ def schedule_edit(schedule_id):
 def actions():
     mine = request.args.get("mine") == "1"
     show = request.args.get("show", "open")
+    severity = request.args.get("severity")
+    severity = severity if severity in set(Severity) else None  # an unknown value shows every severity
     q = scoped(CorrectiveAction)
     if show != "all":
         q = q.where(CorrectiveAction.status.in_(OPEN_STATUSES))
     if mine:
         q = q.where(CorrectiveAction.assignee_id == current_user.id)
+    if severity:
+        q = q.where(CorrectiveAction.severity == severity)
     rows = services.sorted_actions(db.session.scalars(
         q.order_by(CorrectiveAction.created_dt.desc()).limit(300)
         .options(sa.orm.selectinload(CorrectiveAction.zone), sa.orm.selectinload(CorrectiveAction.assignee))))
-    return render_template("inspections/actions.html", actions=rows, mine=mine, show=show,
+    return render_template("inspections/actions.html", actions=rows, mine=mine, show=show, severity=severity,
+                           severities=SEVERITY_LABELS,
                            today=school_today(g.school))
 
 

@@ -36,10 +36,10 @@ def last_week_card(user, school, role, today):
          checks if figures["missed"] else None),
         (ngettext("%(num)s check done late", "%(num)s checks done late", figures["late"]),
          checks if figures["late"] else None),
-        # open deficiencies, most severe first: the critical ones at the top (the list has no severity filter)
+        # the open critical deficiencies (the actions list filtered by severity)
         (ngettext("%(num)s critical deficiency still open", "%(num)s critical deficiencies still open",
                   figures["critical"]),
-         url_for("inspections.actions") if figures["critical"] else None),
+         url_for("inspections.actions", severity="critical") if figures["critical"] else None),
     ]
     # word joiners: the dates never break at the dash on a narrow phone
     dates = f"{first:%d.%m}\u2060–\u2060{last:%d.%m}"

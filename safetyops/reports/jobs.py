@@ -51,14 +51,14 @@ def last_week(school: School, now: dt.datetime) -> tuple[dt.date, dt.date]:
 def week_digest(school: School, now: dt.datetime | None = None) -> tuple[dt.date, dt.date, dict]:
     """(Monday, Sunday, figures) of the week the digest tells at `now` (None: the clock of the web request,
     the one the inspections dues of the home page use).  The SMS and the home card both call this."""
-    dues = inspections._dues(school, now)
+    dues = inspections.dues_of(school, now)
     first, last = last_week(school, dues.now)
     return first, last, _figures(school, first, last, dues)
 
 
 def digest_figures(school: School, first: dt.date, last: dt.date, now: dt.datetime) -> dict:
     """The figures of the week [first, last] at `now` (see `_figures`)."""
-    return _figures(school, first, last, inspections._dues(school, now))
+    return _figures(school, first, last, inspections.dues_of(school, now))
 
 
 def _figures(school: School, first: dt.date, last: dt.date, dues) -> dict:

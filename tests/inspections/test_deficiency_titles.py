@@ -65,6 +65,26 @@ def test_screens_show_the_title_in_the_readers_language(client, f, clock, locale
         assert "Пломба жана сактагыч чека ордунда" not in html  # never the passing sentence
 
 
+def test_actions_list_filters_by_severity(client, f, clock):
+    """The director's "Last week" card sends "critical deficiencies still open" to the list of those alone."""
+    seal = _failed_seal(f)
+    other = CorrectiveAction(school_id=f.school_a.id, title="Розетка сломана", severity="minor", area=seal.area,
+                             source="hazard", due_on=seal.due_on)
+    db.session.add(other)
+    db.session.commit()
+    login(client, f.user("director", locale="ru"))
+    wanted = seal.severity.value
+    html = client.get(f"/inspections/actions?severity={wanted}").get_data(as_text=True)
+    assert f"/inspections/actions/{seal.id}" in html and f"/inspections/actions/{other.id}" not in html
+    assert 'aria-current="page">Любая серьёзность' not in html
+    minor = client.get("/inspections/actions?severity=minor&show=all").get_data(as_text=True)
+    assert f"/inspections/actions/{other.id}" in minor and f"/inspections/actions/{seal.id}" not in minor
+    assert 'href="/inspections/actions?severity=critical&amp;show=all"' in minor  # the other filter is kept
+    for url in ("/inspections/actions", "/inspections/actions?severity=%27%3B--"):  # unknown: every severity
+        html = client.get(url).get_data(as_text=True)
+        assert f"/inspections/actions/{seal.id}" in html and f"/inspections/actions/{other.id}" in html
+
+
 def test_actions_list_reads_wordings_in_a_fixed_number_of_statements(client, f, clock):
     from sqlalchemy import event
 

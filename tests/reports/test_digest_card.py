@@ -121,7 +121,7 @@ def test_the_card_tells_what_the_sms_tells(week, client):
     assert f"{CRITICAL} critical deficiencies still open" in card
     # each line leads to where it is acted on
     assert card.count('href="/inspections/overdue#late-checks"') == 2
-    assert 'href="/inspections/actions"' in card
+    assert 'href="/inspections/actions?severity=critical"' in card
     # the SMS of the same Monday: the same numbers
     db.session.rollback()
     assert jobs.weekly_digest(MONDAY_830) == 1
