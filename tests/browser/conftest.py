@@ -254,16 +254,67 @@ def _format_axe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+class _Vnu:
+    """The Nu HTML checker as one web service for the whole session (`nu.validator.servlet.Main` on a free
+    local port): a `java -jar vnu.jar -` per page cost ~3.5 s of CPU for the JVM's start and the schemas'
+    load, for each of the suite's ~200 checks; a request to the running service takes ~50 ms.  Started on
+    first use, stopped when the session's process exits."""
+
+    proc: subprocess.Popen | None = None
+    url = ""
+    log: Path | None = None
+
+    @classmethod
+    def endpoint(cls) -> str:
+        if cls.proc is not None and cls.proc.poll() is None:
+            return cls.url
+        import atexit
+        import socket
+        import tempfile
+        import time
+        import urllib.request
+
+        jar = _tool("VNU_JAR", ".ci/node_modules/vnu-jar/build/dist/vnu.jar", "vnu.jar")
+        java = shutil.which("java")
+        if java is None:
+            pytest.fail("java not found: run `bash .ci/setup` (apt-get install default-jre-headless)")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        cls.log = Path(tempfile.mkstemp(prefix="vnu-", suffix=".log")[1])
+        # -Xss: the schemas' RELAX NG expansion overflows a 512 KB thread stack
+        cls.proc = subprocess.Popen(
+            [java, "-Xss8m", "-Dnu.validator.servlet.bind-address=127.0.0.1", "-cp", str(jar),
+             "nu.validator.servlet.Main", str(port)],
+            stdout=cls.log.open("wb"), stderr=subprocess.STDOUT)
+        atexit.register(cls.proc.kill)
+        cls.url = f"http://127.0.0.1:{port}/?out=json&level=error"
+        deadline = time.monotonic() + 300  # the JVM starts in ~8 s on a busy machine; never a timing assertion
+        while True:
+            if cls.proc.poll() is not None:
+                pytest.fail(f"the Nu HTML checker service exited {cls.proc.returncode}:\n{cls.log.read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                return cls.url
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the Nu HTML checker service did not answer:\n{cls.log.read_text()[-3000:]}")
+                time.sleep(0.25)
+
+
 def vnu_check(html: str, where: str = "page") -> None:
-    """Validate HTML with the Nu HTML checker (errors only; it cannot fetch http://127.0.0.1 itself)."""
-    jar = _tool("VNU_JAR", ".ci/node_modules/vnu-jar/build/dist/vnu.jar", "vnu.jar")
-    java = shutil.which("java")
-    if java is None:
-        pytest.fail("java not found: run `bash .ci/setup` (apt-get install default-jre-headless)")
-    proc = subprocess.run([java, "-jar", str(jar), "--errors-only", "--format", "gnu", "-"],
-                          input=html.encode(), capture_output=True, timeout=120, check=False)
-    messages = (proc.stderr + proc.stdout).decode(errors="replace").strip()
-    assert proc.returncode == 0, f"Nu HTML checker on {where}: exit {proc.returncode}\n{messages}"
+    """Validate HTML with the Nu HTML checker (errors only; it cannot fetch http://127.0.0.1 itself, so the
+    page's HTML is posted to it), through the session's checker service (`_Vnu`)."""
+    import urllib.request
+
+    request = urllib.request.Request(_Vnu.endpoint(), data=html.encode(),
+                                     headers={"Content-Type": "text/html; charset=utf-8"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        messages = json.load(response)["messages"]
+    errors = [m for m in messages if m.get("type") in ("error", "non-document-error")]
+    lines = [f"{m.get('lastLine', '?')}.{m.get('firstColumn', m.get('lastColumn', '?'))}: {m['type']}: {m['message']}"
+             + (f"\n    {m['extract']!r}" if m.get("extract") else "") for m in errors]
+    assert not errors, f"Nu HTML checker on {where}: {len(errors)} error(s)\n" + "\n".join(lines)
 
 
 def check_page(page) -> list[dict]:
