@@ -283,11 +283,12 @@ class _Vnu:
             port = probe.getsockname()[1]
         cls.log = Path(tempfile.mkstemp(prefix="vnu-", suffix=".log")[1])
         # -Xss: the schemas' RELAX NG expansion overflows a 512 KB thread stack
-        cls.proc = subprocess.Popen(
-            [java, "-Xss8m", "-Dnu.validator.servlet.bind-address=127.0.0.1", "-cp", str(jar),
-             "nu.validator.servlet.Main", str(port)],
-            stdout=cls.log.open("wb"), stderr=subprocess.STDOUT)
-        atexit.register(cls.proc.kill)
+        with cls.log.open("wb") as log:  # the child keeps its own copy of the descriptor
+            cls.proc = subprocess.Popen(
+                [java, "-Xss8m", "-Dnu.validator.servlet.bind-address=127.0.0.1", "-cp", str(jar),
+                 "nu.validator.servlet.Main", str(port)],
+                stdout=log, stderr=subprocess.STDOUT)
+        atexit.register(cls.stop)
         cls.url = f"http://127.0.0.1:{port}/?out=json&level=error"
         deadline = time.monotonic() + 300  # the JVM starts in ~8 s on a busy machine; never a timing assertion
         while True:
@@ -300,6 +301,13 @@ class _Vnu:
                 if time.monotonic() > deadline:
                     pytest.fail(f"the Nu HTML checker service did not answer:\n{cls.log.read_text()[-3000:]}")
                 time.sleep(0.25)
+
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.proc is not None:
+            cls.proc.kill()
+            cls.proc.wait()
 
 
 def vnu_check(html: str, where: str = "page") -> None:
