@@ -18,6 +18,7 @@ from ..inspections.checklist_files import content_hash, load_file, shipped_dir
 from ..inspections.models import Run, Schedule
 from ..inspections.services import run_progress
 from ..rosters.services import on_duty
+from ..schools.calendar import SchoolCalendar, calendar_for
 from ..schools.models import Membership, School
 from ..time import now_utc
 from .models import (
@@ -34,6 +35,8 @@ from .models import (
 )
 
 SANITARY_TEMPLATE_ID = "canteen_sanitary_daily"
+#: The canteen's weekdays for the school calendar: Monday to Saturday (bit 0 = Monday).
+SIX_DAYS = 0b0111111
 
 # --- classes -------------------------------------------------------------------------------------------------
 
@@ -300,20 +303,30 @@ def my_meal_times(user, school: School, day: dt.date) -> list[tuple[SchoolClass,
 
 
 def next_meal_times(user, school: School, day: dt.date) -> tuple[dt.date, list[tuple[SchoolClass, Sitting]]] | None:
-    """The teacher's classes' meal times on `day`, or on the next day within a week that has any."""
+    """The teacher's classes' meal times on `day`, or on the next day within a week that has any; days the
+    school calendar gives the school off (holidays, days off, national holidays: `canteen_open`) have none."""
     mine = homeroom_classes(user, school)
     if not mine:
         return None
     schedule = approved_schedule(school)
     if schedule is None:
         return None
+    calendar = calendar_for(school)
     for ahead in range(7):
         d = day + dt.timedelta(days=ahead)
+        if not canteen_open(calendar, d):
+            continue
         by_class = {s.class_id: s for s in schedule.sittings if s.weekday == d.weekday()}
         found = [(c, by_class[c.id]) for c in mine if c.id in by_class]
         if found:
             return d, found
     return None
+
+
+def canteen_open(calendar: SchoolCalendar, day: dt.date) -> bool:
+    """Whether the canteen serves on `day`: Monday to Saturday (the sittings' weekdays decide which), not on
+    the school's holidays and days off, between terms or on a national holiday (the school calendar)."""
+    return calendar.is_school_day(day, SIX_DAYS)
 
 
 def meal_time_text(sitting: Sitting) -> str:

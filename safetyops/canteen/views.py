@@ -23,6 +23,7 @@ from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
 from ..menu import add as add_menu
+from ..schools.calendar import calendar_for
 from ..schools.models import Membership
 from ..time import school_today
 from ..uow import personal_data, step
@@ -60,7 +61,7 @@ def _cards(user, school, role, today):
             cards.append(Card(title=title, lines=[_("Canteen, until %(end)s", end=sitting.ends.strftime("%H:%M"))],
                               url=url_for("canteen.index", day=day.isoformat()), urgency=45 if day == today else 8))
     in_charge = any(u.id == user.id for u in services.in_charge(school, today))
-    if (in_charge or role == Role.CANTEEN) and today.weekday() < 6:
+    if (in_charge or role == Role.CANTEEN) and services.canteen_open(calendar_for(school), today):
         check = services.sanitary_check(school, today)
         engine = services.engine_check(school, today)  # the inspections engine shows its own "my checks"
         if engine is None and (check is None or not check.is_complete):

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.roles import Role
 from ..extensions import db
 from ..notifications.outbox import notify, register_text, shorten, user_locale
+from ..schools.calendar import reminder_day
 from ..schools.models import School
 from ..time import zone
 from . import services
@@ -63,6 +64,8 @@ def document_reminders(now: dt.datetime) -> int:
     queued = 0
     for school in db.session.scalars(sa.select(School).order_by(School.id)):
         today = _today(school, now)
+        if not reminder_day(school, today):
+            continue  # a weekend or a holiday: the next working day's sweep sends it
         directors = services.members_with_role(school, Role.DIRECTOR)
         due = services.due_documents(school, today)
         for status, docs in due.items():
@@ -79,6 +82,8 @@ def document_reminders(now: dt.datetime) -> int:
 def instruction_reminders(now: dt.datetime) -> int:
     queued = 0
     for school in db.session.scalars(sa.select(School).order_by(School.id)):
+        if not reminder_day(school, _today(school, now)):
+            continue
         for user, due in services.instruction_due(school, _today(school, now)):
             queued += len(notify(school, [user], "docs.instruction", f"u{user.id}:{due:%Y%m%d}",
                                  {"date": due.strftime("%d.%m.%Y")}))

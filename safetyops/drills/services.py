@@ -19,6 +19,7 @@ from ..gate.services import on_site_now
 from ..inspections.services import open_action
 from ..notifications import outbox
 from ..rosters.services import on_duty
+from ..schools.calendar import reminder_day
 from ..schools.models import Appointment, Area, Membership, School, Zone
 from ..time import now_utc, school_today, zone
 from .models import (
@@ -702,6 +703,8 @@ def training_reminders(now: dt.datetime) -> int:
     queued = 0
     for school in db.session.scalars(sa.select(School)):
         today = now.astimezone(zone(school.timezone)).date()
+        if not reminder_day(school, today):
+            continue  # a weekend or a holiday: the next working day's sweep sends it
         for rec in training_overview(school, today)["expiring"]:
             if not rec.user.is_enabled:
                 continue

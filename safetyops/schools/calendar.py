@@ -121,6 +121,16 @@ class SchoolCalendar:
             return False
         return bool(weekday_mask & (1 << day.weekday()))
 
+    def is_rest_day(self, day: dt.date) -> bool:
+        """A day nobody works at the school: a weekend, a national holiday, the school's holidays and days off
+        (unless marked a school day).  Unlike `is_school_day`, the days between terms are not rest days (the
+        staff prepare the school for the year in August).  Administrative reminders wait for the next day
+        that is not one (`reminder_day`); safety alerts never wait."""
+        if self._covering(day, (CalendarKind.SCHOOL_DAY,)):
+            return False
+        return (day.weekday() >= 5 or self.national(day) is not None
+                or self._covering(day, (CalendarKind.HOLIDAY, CalendarKind.DAY_OFF)) is not None)
+
     def is_short_day(self, day: dt.date) -> bool:
         return self._covering(day, (CalendarKind.SHORT_DAY,)) is not None
 
@@ -163,6 +173,13 @@ def calendar_for(school: School) -> SchoolCalendar:
         .order_by(CalendarEntry.first_day, CalendarEntry.id)
     ).all()
     return SchoolCalendar(school.country, _entries(rows))
+
+
+def reminder_day(school: School, day: dt.date) -> bool:
+    """Whether administrative reminders (documents to review, repeat instructions, certificates expiring) go
+    out at `school` on `day`: not on its rest days (`SchoolCalendar.is_rest_day`).  What is due stays due, so
+    the next working day's sweep sends it, once."""
+    return not calendar_for(school).is_rest_day(day)
 
 
 def calendars_for(school_ids: Iterable[int]) -> dict[int, SchoolCalendar]:

@@ -217,3 +217,31 @@ def test_capacity_cannot_drop_below_what_the_schedule_seats(f):
     assert err.value.field == "capacity"
     with pytest.raises(ServiceError):
         services.save_settings(actor, f.school_a, capacity=60, day_starts=_t("10:05"), day_ends=_t("16:00"))
+
+
+def test_the_canteen_follows_the_school_calendar(client, f, as_role):
+    """Issue 14: on a day off the school gives itself (a sanitary day) no meal time is shown for it, nor the
+    sanitary check or the breakfast tally: the teacher sees the next day's meal time instead."""
+    from safetyops.schools import calendar
+    from tests.conftest import login
+
+    teacher = f.user("teacher")
+    klass = f.school_class(f.school_a, name="1А", grade=1, students=24, homeroom=teacher)
+    _capacity(f.school_a, 80)
+    services.save_sitting(f.user("canteen"), f.school_a, None, class_id=klass.id, weekdays=[0, 1, 2, 3, 4],
+                          starts=_t("10:15"), ends=_t("10:35"))
+    services.approve(f.user("director"), f.school_a)
+    calendar.add_entry(None, f.school_a, kind="day_off", name="Санитардык күн", first_day=MONDAY)
+    db.session.commit()
+    assert services.next_meal_times(teacher, f.school_a, MONDAY)[0] == MONDAY + dt.timedelta(days=1)
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        login(client, teacher)
+        home = client.get("/").get_data(as_text=True)
+        assert "Class 1А eats at 10:15" in home and "on Tuesday" in home
+        as_role("canteen")
+        home = client.get("/").get_data(as_text=True)
+        assert "Canteen sanitary check" not in home and "Breakfast tally" not in home
+    with time_machine.travel(MONDAY_MORNING + dt.timedelta(days=1), tick=False):
+        as_role("canteen")
+        home = client.get("/").get_data(as_text=True)
+        assert "Canteen sanitary check" in home and "Breakfast tally" in home

@@ -147,7 +147,7 @@ def test_archived_or_draft_documents_remind_nobody(f, school_people):
 def test_licence_expiry_reminds_too(f, school_people):
     make_document(f.school_a, kind="contract_security", review_on=dt.date(2027, 6, 30),
                   licence_number="КЛ-1", licence_expires_on=dt.date(2026, 12, 31))
-    assert jobs.document_reminders(at(dt.date(2026, 12, 5))) == 1  # the director (no responsible person)
+    assert jobs.document_reminders(at(dt.date(2026, 12, 7))) == 1  # the director (no responsible person)
 
 
 def test_instruction_reminder_to_the_person_once(f):

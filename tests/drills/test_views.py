@@ -295,4 +295,4 @@ def test_training_reminder_sweep_queues_once(f):
     msg = db.session.scalar(sa.select(OutboundMessage).where(OutboundMessage.kind == "drills.training"))
     assert "ГО-12" in msg.body and "01.11.2026" in msg.body
     # too early: 40 days before expiry nothing is due
-    assert services.training_reminders(dt.datetime(2026, 9, 20, tzinfo=dt.UTC)) == 0
+    assert services.training_reminders(dt.datetime(2026, 9, 21, 4, tzinfo=dt.UTC)) == 0  # a Monday

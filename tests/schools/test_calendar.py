@@ -122,6 +122,52 @@ def test_no_reminders_on_a_holiday(f):
     assert jobs.check_reminders(friday_8am - dt.timedelta(days=1)) == 1  # Thursday: a school day
 
 
+def test_rest_days(f):
+    _add(f.school_a, "holiday", dt.date(2026, 12, 29), dt.date(2027, 1, 11), "Winter holidays")
+    _add(f.school_a, "day_off", dt.date(2026, 11, 27), name="Sanitary day")
+    _add(f.school_a, "school_day", dt.date(2026, 11, 28), name="A working Saturday")
+    cal.add_usual_terms(None, f.school_a, dt.date(2026, 9, 1))
+    c = cal.calendar_for(f.school_a)
+    rest = [dt.date(2026, 11, 27), dt.date(2026, 11, 29), dt.date(2026, 12, 30), dt.date(2027, 1, 7),
+            dt.date(2027, 3, 8)]  # a day off, a Sunday, the winter break, Christmas, Women's Day
+    assert all(c.is_rest_day(d) for d in rest)
+    working = [dt.date(2026, 11, 26), dt.date(2026, 11, 28), dt.date(2027, 1, 12), dt.date(2027, 8, 20)]
+    assert not any(c.is_rest_day(d) for d in working)  # ...the working Saturday, and August between terms
+    assert not c.is_school_day(dt.date(2027, 8, 20))
+
+
+def test_administrative_reminders_wait_for_a_working_day(f):
+    """A document to review, a repeat instruction or a certificate expiring is reminded on the next working
+    day, once: not on a Saturday, nor in the winter break; the safety alerts never wait (not tested here)."""
+    from safetyops.documents import jobs as doc_jobs
+    from safetyops.drills import jobs as drill_jobs
+    from safetyops.drills.models import TrainingRecord
+    from safetyops.notifications.models import OutboundMessage
+    from tests.documents.helpers import make_document
+
+    f.user("director", phone="+996555000301")
+    teacher = f.user("teacher", phone="+996555000302")
+    make_document(f.school_a, review_on=dt.date(2027, 1, 20))  # reminded from 21 December
+    db.session.add(TrainingRecord(school_id=f.school_a.id, user_id=teacher.id, course="civil_defence",
+                                  taken_on=dt.date(2022, 1, 20), expires_on=dt.date(2027, 1, 20),
+                                  certificate_no="ГО-7"))
+    _add(f.school_a, "holiday", dt.date(2026, 12, 29), dt.date(2027, 1, 11), "Winter holidays")
+    db.session.flush()
+
+    def at(day):  # 09:00 in Bishkek
+        return dt.datetime(day.year, day.month, day.day, 3, 0, tzinfo=dt.UTC)
+
+    sent = lambda: db.session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage))  # noqa: E731
+    for day in (dt.date(2026, 12, 26), dt.date(2026, 12, 27), dt.date(2027, 1, 4)):  # Sat, Sun, the break
+        assert doc_jobs.reminders_sweep(at(day)) == 0
+        assert drill_jobs.training_expiry(at(day)) == 0
+    assert sent() == 0
+    monday = dt.date(2027, 1, 12)  # the first day after the break
+    assert doc_jobs.reminders_sweep(at(monday)) == 1 and drill_jobs.training_expiry(at(monday)) == 1
+    assert doc_jobs.reminders_sweep(at(monday + dt.timedelta(days=1))) == 0  # once
+    assert sent() == 2
+
+
 def test_twelve_week_roster_skips_new_year_and_the_winter_break(f):
     from safetyops.rosters import services
     from safetyops.rosters.models import RosterSettings
