@@ -93,10 +93,13 @@ def index():
     engine = services.engine_check(g.school, day)
     tallies = services.tallies_on(g.school, day)
     primary = services.classes(g.school, primary_only=True)
+    calendar = calendar_for(g.school)
+    closed = "" if services.canteen_open(calendar, day) else calendar.why_not(day, services.SIX_DAYS)
     return render_template("canteen/index.html", day=day, today=today, rows=rows, peak=peak, marks=marks,
+                           closed=closed,
                            conf=services.settings(g.school), approved=approved, check=check,
                            in_charge=services.in_charge(g.school, day), tallies=tallies, engine=engine, primary=primary,
-                           mine=services.my_meal_times(current_user, g.school, day),
+                           mine=[] if closed else services.my_meal_times(current_user, g.school, day),
                            weekday=services.WEEKDAYS[day.weekday()])
 
 

@@ -238,6 +238,8 @@ def test_the_canteen_follows_the_school_calendar(client, f, as_role):
         login(client, teacher)
         home = client.get("/").get_data(as_text=True)
         assert "Class 1А eats at 10:15" in home and "on Tuesday" in home
+        page = client.get("/canteen").get_data(as_text=True)
+        assert "The canteen does not serve this day: Санитардык күн." in page and "mealtime" not in page
         as_role("canteen")
         home = client.get("/").get_data(as_text=True)
         assert "Canteen sanitary check" not in home and "Breakfast tally" not in home
