@@ -48,18 +48,29 @@ def test_director_finds_late_checks_and_downloads_the_term_report(new_phone, liv
     assert info.value.suggested_filename.endswith(".pdf")
 
 
-def test_inspector_compares_the_schools_on_a_laptop(new_phone, live_server):
-    page = new_phone(**LAPTOP)
+@pytest.mark.parametrize(("lang", "size"), [("ky", "phone"), ("ru", "laptop")])
+def test_inspector_compares_every_school_on_the_home_page(new_phone, live_server, lang, size):
+    import sqlalchemy as sa
+
+    from safetyops.extensions import db
+    from safetyops.schools.models import School
+
+    schools = live_server.query(lambda: sorted(db.session.scalars(sa.select(School.name)).all()))
+    page = new_phone(**(LAPTOP if size == "laptop" else {}))
     sign_in(page, "inspector")
-    switch_language(page, "ru")
+    switch_language(page, lang)
     table = page.locator("table.compare-table")
     assert table.count() == 1
-    assert table.locator("tbody tr").count() >= 1
+    # the demo's district: both schools side by side, the one needing attention in red
+    assert sorted(table.locator("tbody th").all_inner_texts()) == schools
+    assert table.locator("td.bad").count() >= 1
     with page.expect_navigation():
         table.locator("thead a").nth(2).click()  # sort by open critical deficiencies
     assert "sort=" in page.url
+    if size == "phone":
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
     check_page(page)
-    page.screenshot(path=str(SCREENSHOTS / "reports-district-ru-laptop.png"), full_page=False)
+    page.screenshot(path=str(SCREENSHOTS / f"reports-district-{lang}-{size}.png"), full_page=False)
 
 
 # --------------------------------------------------------------------------- issue 14, second part
