@@ -7,6 +7,7 @@ the number of schools (tests/test_statement_counts.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -229,7 +230,7 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
     return list(rows.values())
 
 
-def _plain(statement) -> list:
+def _plain(statement) -> Sequence[sa.Row]:
     """The rows of a SELECT of plain columns, through the session's connection: thousands of rows (a district's
     schedules and a week of its runs) without the ORM's per-row processing, which no column here needs."""
     return db.session.connection().execute(statement).all()
