@@ -82,9 +82,10 @@ def document_reminders(now: dt.datetime) -> int:
 def instruction_reminders(now: dt.datetime) -> int:
     queued = 0
     for school in db.session.scalars(sa.select(School).order_by(School.id)):
-        if not reminder_day(school, _today(school, now)):
+        today = _today(school, now)
+        if not reminder_day(school, today):
             continue
-        for user, due in services.instruction_due(school, _today(school, now)):
+        for user, due in services.instruction_due(school, today):
             queued += len(notify(school, [user], "docs.instruction", f"u{user.id}:{due:%Y%m%d}",
                                  {"date": due.strftime("%d.%m.%Y")}))
     return queued

@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import User
+from ..database import unit_memo
 from ..errors_service import ServiceError
 from ..extensions import db
 from .models import CalendarEntry, CalendarKind, District, School
@@ -164,7 +165,31 @@ def _entries(rows) -> list[Entry]:
 
 
 def calendar_for(school: School) -> SchoolCalendar:
-    """The school's calendar (one query)."""
+    """The school's calendar (one query; in a web request, once: the home page's cards, the dues, the
+    rosters and the canteen share it, forgotten whenever the session writes or rolls back)."""
+    memo = unit_memo()
+    if memo is None or db.session.new or db.session.dirty or db.session.deleted:
+        return _read_calendar(school)
+    calendars = memo.setdefault(_MEMO_KEY, {})
+    if school.id not in calendars:
+        calendars[school.id] = _read_calendar(school)
+    return calendars[school.id]
+
+
+_MEMO_KEY = "schools.calendar"
+
+
+def _forget_calendars(session, *args) -> None:
+    memo = session.info.get("unit_memo")
+    if memo is not None:
+        memo.pop(_MEMO_KEY, None)
+
+
+sa.event.listen(sa.orm.Session, "after_flush", _forget_calendars)
+sa.event.listen(sa.orm.Session, "after_soft_rollback", _forget_calendars)
+
+
+def _read_calendar(school: School) -> SchoolCalendar:
     rows = db.session.execute(
         sa.select(
             CalendarEntry.id, CalendarEntry.kind, CalendarEntry.name, CalendarEntry.first_day, CalendarEntry.last_day

@@ -283,3 +283,26 @@ def test_calendar_page_teacher_reads_only(client, as_role, f):
     assert (
         client.submit("/calendar", {"kind": "day_off", "first_day": "2026-12-01"}, page="/calendar").status_code == 403
     )
+
+
+def test_a_request_reads_the_calendar_once_and_again_after_a_write(f):
+    """The home page's cards (dues, rosters, canteen) share one read of the calendar in a unit of work; a
+    write in it makes the next read fresh."""
+    from safetyops.database import unit_of_work_memo
+
+    seen = []
+    def listener(conn, cursor, statement, *args):
+        if "FROM school_calendar" in statement:
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with unit_of_work_memo():
+            first = cal.calendar_for(f.school_a)
+            assert cal.calendar_for(f.school_a) is first and len(seen) == 1
+            _add(f.school_a, "day_off", dt.date(2026, 12, 4), name="Sanitary day")
+            db.session.flush()
+            assert not cal.calendar_for(f.school_a).is_school_day(dt.date(2026, 12, 4))
+        assert cal.calendar_for(f.school_a) is not cal.calendar_for(f.school_a)  # outside: read each time
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
