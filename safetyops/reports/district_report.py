@@ -19,7 +19,8 @@ from ..extensions import db
 from ..inspections.models import SEVERITY_RANK, Severity
 from ..schools.calendar import calendars_for
 from ..schools.models import District, School
-from .services import SafetyReport, Section, build_sections, percent, period_dates, school_figures
+from .sections import build_sections, percent
+from .services import SafetyReport, Section, period_dates, school_figures
 
 
 @dataclass

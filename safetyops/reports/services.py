@@ -1,31 +1,25 @@
-"""Reports: the district's schools side by side (issue 14).
-
-One row per school, every column computed for all the schools at once (aggregate queries grouped by
-school, or one read of all the schools' schedules and runs): the statement count does not grow with
-the number of schools (tests/test_statement_counts.py)."""
+"""Reports: a school's safety report for a term, the school year or a month (its figures, its sections in
+the person's language, the problems pre-filled), which the district report sums over the district's
+schools.  The district's schools side by side are in `comparison`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..accidents.models import INCIDENT_LABELS, IncidentKind, Injury, SchoolIncident
+from ..accidents.models import IncidentKind, Injury, SchoolIncident
 from ..auth.models import User
 from ..documents.models import DocStatus, Document
 from ..drills.models import (
-    DRILL_KIND_LABELS,
     ClassReport,
     Drill,
     PlannedDrill,
     TrainingRecord,
-    clock,
     evacuation_time,
 )
 from ..ecology.models import Collection, GreeningItem, LabDisposal, Removal
@@ -35,7 +29,6 @@ from ..gate.services import DEFAULT_SETTINGS, night_slots
 from ..incidents.models import RoadIncident
 from ..inspections.models import (
     OPEN_STATUSES,
-    SEVERITY_LABELS,
     SEVERITY_RANK,
     CorrectiveAction,
     Frequency,
@@ -43,283 +36,14 @@ from ..inspections.models import (
     RunStatus,
     Schedule,
     Severity,
-    pick_text,
 )
-from ..inspections.periods import occurrences_between, period_end
-from ..inspections.services import _deficiency_texts, current_versions
-from ..roadsafety.models import EVENT_LABELS, EventKind, RoadEvent, SquadMember
-from ..schools.calendar import Entry, SchoolCalendar, calendar_for, school_year_start
-from ..schools.models import CalendarEntry, CalendarKind, District, Membership, School
+from ..inspections.periods import occurrences_between
+from ..roadsafety.models import EventKind, RoadEvent, SquadMember
+from ..schools.calendar import calendar_for, school_year_start
+from ..schools.models import Membership
 from ..time import now_utc, zone
 from ..wellbeing.models import CaseStatus
 from ..wellbeing.models import Report as AnonymousReport
-
-#: Days of checks counted for "on time".
-CHECK_DAYS = 7
-
-
-@dataclass
-class SchoolRow:
-    id: int
-    name: str
-    #: Of the checks due in the last CHECK_DAYS days: the share done by their due time (None: none due).
-    on_time_pct: int | None = None
-    checks_due: int = 0
-    critical_open: int = 0
-    #: Days since the oldest open deficiency was reported (None: none open).
-    oldest_open_days: int | None = None
-    drills_held: int = 0
-    drills_planned: int = 0
-    #: Staff with a safety course in force, as a share of the school's staff (None: no staff).
-    training_pct: int | None = None
-    incidents: int = 0
-    documents_to_review: int = 0
-
-    @property
-    def needs_attention(self) -> bool:
-        """A figure the table shows in red: checks on time under ON_TIME_TARGET %, open critical deficiencies,
-        fewer drills held than planned, documents to review."""
-        return bool((self.on_time_pct is not None and self.on_time_pct < ON_TIME_TARGET) or self.critical_open
-                    or self.drills_held < self.drills_planned or self.documents_to_review)
-
-
-#: Below this share of checks done on time, the table shows it in red.
-ON_TIME_TARGET = 80
-#: The inspector's home shows every school of a district this size or smaller side by side; a bigger district
-#: (a city's, a region's) shows the schools needing attention there and every school one link away.
-HOME_ALL_SCHOOLS = 30
-
-#: sort key -> (column heading, value to sort by; None last whatever the direction).
-COLUMNS = {
-    "name": _l("School"),
-    "on_time": _l("Checks on time, 7 days"),
-    "critical": _l("Open critical deficiencies"),
-    "oldest": _l("Oldest open deficiency, days"),
-    "drills": _l("Drills held / planned"),
-    "training": _l("Staff trained"),
-    "incidents": _l("Road incidents"),
-    "documents": _l("Documents to review"),
-}
-_SORT_VALUE = {
-    "name": lambda r: r.name.lower(),
-    "on_time": lambda r: r.on_time_pct,
-    "critical": lambda r: r.critical_open,
-    "oldest": lambda r: r.oldest_open_days,
-    "drills": lambda r: (r.drills_held / r.drills_planned) if r.drills_planned else None,
-    "training": lambda r: r.training_pct,
-    "incidents": lambda r: r.incidents,
-    "documents": lambda r: r.documents_to_review,
-}
-#: The first sort: the schools that need a visit first.
-DEFAULT_SORT = "-critical"
-
-
-
-
-def district_ids(user) -> list[int]:
-    return [dm.district_id for dm in user.district_memberships]
-
-
-def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> list[SchoolRow]:
-    """One row per school of the districts `ids`, in a fixed number of statements."""
-    now = now or now_utc()
-    schools = list(db.session.execute(sa.select(School.id, School.name, School.timezone, District.country)
-                                      .join(District, District.id == School.district_id)
-                                      .where(School.district_id.in_(ids)).order_by(School.name, School.id)))
-    rows = {s.id: SchoolRow(s.id, s.name) for s in schools}
-    if not rows:
-        return []
-    in_district = sa.select(School.id).where(School.district_id.in_(ids)).scalar_subquery()
-    year = school_year_start(today)
-    year_dt = dt.datetime.combine(year, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=1)
-
-    # deficiencies: open critical, oldest open
-    for sid, critical, oldest in db.session.execute(
-            sa.select(CorrectiveAction.school_id,
-                      sa.func.count().filter(CorrectiveAction.severity == Severity.CRITICAL),
-                      sa.func.min(CorrectiveAction.created_dt))
-            .where(CorrectiveAction.school_id.in_(in_district), CorrectiveAction.status.in_(OPEN_STATUSES))
-            .group_by(CorrectiveAction.school_id)):
-        rows[sid].critical_open = critical
-        if oldest is not None:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
-            rows[sid].oldest_open_days = max(0, (now - oldest).days)
-
-    # drills held this school year (not real emergencies, finished) and plan lines due so far
-    for sid, n in db.session.execute(
-            sa.select(Drill.school_id, sa.func.count())
-            .where(Drill.school_id.in_(in_district), Drill.is_real.is_(False), Drill.ended_dt.is_not(None),
-                   Drill.cancelled_dt.is_(None), Drill.started_dt >= year_dt)
-            .group_by(Drill.school_id)):
-        rows[sid].drills_held = n
-    for sid, n in db.session.execute(
-            sa.select(PlannedDrill.school_id, sa.func.count())
-            .where(PlannedDrill.school_id.in_(in_district), PlannedDrill.target_date >= year,
-                   PlannedDrill.target_date <= today)
-            .group_by(PlannedDrill.school_id)):
-        rows[sid].drills_planned = n
-
-    # training: staff with a course in force / enabled staff
-    staff = dict(db.session.execute(
-        sa.select(Membership.school_id, sa.func.count(sa.distinct(Membership.user_id)))
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.school_id.in_(in_district), User.is_enabled.is_(True))
-        .group_by(Membership.school_id)).all())
-    trained = dict(db.session.execute(
-        sa.select(TrainingRecord.school_id, sa.func.count(sa.distinct(TrainingRecord.user_id)))
-        .join(Membership, sa.and_(Membership.user_id == TrainingRecord.user_id,
-                                  Membership.school_id == TrainingRecord.school_id))
-        .join(User, User.id == TrainingRecord.user_id)
-        .where(TrainingRecord.school_id.in_(in_district), User.is_enabled.is_(True),
-               sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= today))
-        .group_by(TrainingRecord.school_id)).all())
-    for sid, n in staff.items():
-        if n:
-            rows[sid].training_pct = round(100 * trained.get(sid, 0) / n)
-
-    # road incidents this school year
-    for sid, n in db.session.execute(
-            sa.select(RoadIncident.school_id, sa.func.count())
-            .where(RoadIncident.school_id.in_(in_district), RoadIncident.occurred_dt >= year_dt)
-            .group_by(RoadIncident.school_id)):
-        rows[sid].incidents = n
-
-    # documents in force whose review date has come
-    for sid, n in db.session.execute(
-            sa.select(Document.school_id, sa.func.count())
-            .where(Document.school_id.in_(in_district), Document.status == DocStatus.IN_FORCE,
-                   Document.review_on.is_not(None), Document.review_on <= today)
-            .group_by(Document.school_id)):
-        rows[sid].documents_to_review = n
-
-    # checks on time: every active schedule and the runs of the periods counted, read once for all schools as
-    # plain columns (no ORM objects, no time zone conversion of each run's time); the periods are computed once
-    # per (frequency, window, time zone, calendar) that schools share (_DuePeriods)
-    first = today - dt.timedelta(days=CHECK_DAYS - 1)
-    schedules = _plain(
-        sa.select(Schedule.id, Schedule.school_id, sa.type_coerce(Schedule.frequency, sa.String).label("frequency"),
-                  Schedule.opens_time, Schedule.due_time, Schedule.starts_on)
-        .where(Schedule.school_id.in_(in_district), Schedule.is_active.is_(True)))
-    calendars = _calendars(in_district, {s.id: s.country for s in schools}) \
-        if any(s.frequency == Frequency.SCHOOL_DAYS for s in schedules) else {}
-    periods = _DuePeriods(first, today, now, {s.id: s.timezone for s in schools}, calendars)
-    counted = [(sid, school_id, starts_on, periods.of(school_id, frequency, opens, due))
-               for sid, school_id, frequency, opens, due, starts_on in schedules]
-    since = min((p[0][0] for *_s, p in counted if p), default=first)
-    runs = _plain(
-        sa.select(Run.schedule_id, Run.period_start, sa.type_coerce(Run.finished_dt, sa.DateTime()))
-        .where(Run.school_id.in_(in_district), Run.status == RunStatus.DONE, Run.period_start >= since,
-               Run.period_start <= today, Run.finished_dt.is_not(None)))
-    finished: dict[tuple[int, dt.date], dt.datetime] = {(sid, start): fin for sid, start, fin in runs}
-    if runs and runs[0][2].tzinfo is None:  # SQLite: UTC, naive
-        finished = {key: fin.replace(tzinfo=dt.UTC) for key, fin in finished.items()}
-    on_time: dict[int, int] = {}
-    for sid, school_id, starts_on, due_periods in counted:
-        n = n_on_time = 0
-        for start, end, due_dt in due_periods:
-            if end > starts_on:  # else: before the schedule began
-                n += 1
-                fin = finished.get((sid, start))
-                if fin is not None and fin <= due_dt:
-                    n_on_time += 1
-        if n:
-            rows[school_id].checks_due += n
-            on_time[school_id] = on_time.get(school_id, 0) + n_on_time
-    for school_id, n in on_time.items():
-        rows[school_id].on_time_pct = round(100 * n / rows[school_id].checks_due)
-    return list(rows.values())
-
-
-def _plain(statement) -> Sequence[sa.Row]:
-    """The rows of a SELECT of plain columns, through the session's connection: thousands of rows (a district's
-    schedules and a week of its runs) without the ORM's per-row processing, which no column here needs."""
-    return db.session.connection().execute(statement).all()
-
-
-def _calendars(in_district, country_of: dict[int, str]) -> dict[int, SchoolCalendar]:
-    """The school calendars of the district's schools, as `calendars_for` reads them, in one statement that
-    names the district (not a parameter per school): the countries come with the schools."""
-    entries: dict[int, list[Entry]] = {}
-    for r in db.session.execute(
-            sa.select(CalendarEntry.school_id, CalendarEntry.id, CalendarEntry.kind, CalendarEntry.name,
-                      CalendarEntry.first_day, CalendarEntry.last_day)
-            .where(CalendarEntry.school_id.in_(in_district))
-            .order_by(CalendarEntry.first_day, CalendarEntry.id)):
-        entries.setdefault(r.school_id, []).append(
-            Entry(r.id, CalendarKind(r.kind), r.name, r.first_day, r.last_day))
-    return {sid: SchoolCalendar(country, entries.get(sid, [])) for sid, country in country_of.items()}
-
-
-#: A period counted for "on time": its first day, the day after its last, its due instant (UTC).
-_Period = tuple[dt.date, dt.date, dt.datetime]
-
-
-@dataclass(frozen=True)
-class _Template:
-    """What `occurrences_between` reads of a schedule, without its start date (`starts_on`: the earliest
-    day, so every period of the window is made; each schedule then drops those that end before it began,
-    which is what `occurrences_between` leaves out for it)."""
-
-    frequency: Frequency
-    opens_time: dt.time
-    due_time: dt.time
-    id: int = 0
-    starts_on: dt.date = dt.date.min
-
-
-class _DuePeriods:
-    """The periods counted for "on time" ([start, end) and due instant, oldest first): those whose due
-    day is in the window [first, today] and whose due time has passed at `now`.  Computed once per
-    (frequency, opens, due, time zone, school calendar), as most schools of a district share their
-    checklists' frequencies and windows, their time zone and (with no calendar of their own) the country's
-    school days; a schedule keeps those that end after its first day (`occurrences_between`'s rule)."""
-
-    def __init__(self, first: dt.date, today: dt.date, now: dt.datetime, tz_of: dict[int, str],
-                 calendars: dict[int, SchoolCalendar]):
-        self.first, self.today, self.now = first, today, now
-        self.tz_of, self.calendars = tz_of, calendars
-        #: school id -> a number for its (time zone, calendar): schools with the same one share their periods.
-        self._kind: dict[int, int] = {}
-        kinds: dict[tuple, int] = {}
-        for school_id, tz in tz_of.items():
-            calendar = calendars.get(school_id)
-            key = (tz, None if calendar is None else
-                   (calendar.country, tuple((e.kind, e.first_day, e.last_day) for e in calendar.entries)))
-            self._kind[school_id] = kinds.setdefault(key, len(kinds))
-        self._cache: dict[tuple, list[_Period]] = {}
-
-    def of(self, school_id: int, frequency: str, opens: dt.time, due: dt.time) -> list[_Period]:
-        key = (self._kind[school_id], frequency, opens, due)
-        found = self._cache.get(key)
-        if found is None:
-            f = Frequency(frequency)
-            calendar = self.calendars.get(school_id) if f is Frequency.SCHOOL_DAYS else None
-            found = [(o.start, period_end(f, o.start), o.due_dt)
-                     for o in occurrences_between(_Template(f, opens, due), self.first, self.today,
-                                                  self.tz_of[school_id], calendar)
-                     if o.due_dt <= self.now and o.due_day >= self.first]
-            self._cache[key] = found
-        return found
-
-def sort_rows(rows: list[SchoolRow], sort: str | None) -> tuple[list[SchoolRow], str]:
-    """Sort by `sort` ("critical", "-critical"…): unknown keys give the default; empty values last."""
-    sort = sort if sort and sort.lstrip("-") in _SORT_VALUE else DEFAULT_SORT
-    key, reverse = sort.lstrip("-"), sort.startswith("-")
-    value = _SORT_VALUE[key]
-    present = sorted([r for r in rows if value(r) is not None], key=lambda r: (value(r), r.name), reverse=reverse)
-    return present + [r for r in rows if value(r) is None], sort
-
-
-def table(rows: list[SchoolRow]) -> tuple[list[str], list[list]]:
-    header = [str(COLUMNS[k]) for k in COLUMNS]
-    body = [[r.name, "" if r.on_time_pct is None else f"{r.on_time_pct}%", r.critical_open,
-             "" if r.oldest_open_days is None else r.oldest_open_days, f"{r.drills_held} / {r.drills_planned}",
-             "" if r.training_pct is None else f"{r.training_pct}%", r.incidents, r.documents_to_review]
-            for r in rows]
-    return header, body
-
-
-
 
 # --------------------------------------------------------------------------- the term / year report
 
@@ -736,139 +460,3 @@ def _night_rounds(schools: list, first: dt.date, to: dt.date, now: dt.datetime) 
                             for cp in checkpoints[sid]))
         out[sid] = (len(mine), missed)
     return out
-
-
-def percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "—"
-
-
-def build_sections(report: SafetyReport, lang: str) -> list[Section]:
-    """The report's sections in the current locale (call inside `force_locale`)."""
-    f = report.figures
-    versions = current_versions()
-    sev = {s.value: str(SEVERITY_LABELS[s]) for s in Severity}
-    found_total = sum(f["found"].values())
-    sections = [
-        Section("inspections", _("Inspections"), [
-            (_("Checks that fell due"), f["checks_due"]),
-            (_("Done on time"), f"{f['checks_on_time']} ({percent(f['checks_on_time'], f['checks_due'])})"),
-            (_("Done late"), f["checks_late"]),
-            (_("Missed"), f["checks_missed"]),
-        ], ((_("Checklist"), _("Missed")),
-            [(versions[k].title(lang) if k in versions else k, n)
-             for k, n in sorted(f["missed_by"].items(), key=lambda kv: -kv[1])]) if f["missed_by"] else None),
-    ]
-    texts = _deficiency_texts({r[0] for r in f["open_list"] if r[4] is not None})
-    sections.append(Section("deficiencies", _("Deficiencies"), [
-        (_("Found in the period"), found_total),
-        *((f"    {sev[k]}", f["found"].get(k, 0)) for k in ("critical", "major", "minor")),
-        (_("Fixed in the period"), f["fixed"]),
-        (_("Open now"), f"{f['open']} ({_('critical')}: {f['open_critical']})"),
-    ], ((_("No."), _("Deficiency"), _("Severity"), _("Open, days")),
-        [(i, pick_text(texts.get(i), lang) or title, sev.get(s, s), age)
-         for i, title, s, age, _a in f["open_list"][:30]]) if f["open_list"] else None))
-    drill_rows = []
-    for d, seconds in f["drills"]:
-        took, target = clock(seconds), clock(d.target_seconds)  # as the drill's board and PDF write them
-        kind = str(DRILL_KIND_LABELS.get(d.kind, d.kind))
-        drill_rows.append((format_date(d.started_dt.date(), "short"),
-                           kind + (f" ({_('real emergency')})" if d.is_real else ""),
-                           took, target, "—" if seconds is None else (_("yes") if seconds <= d.target_seconds
-                                                                      else _("no"))))
-    sections.append(Section("drills", _("Drills and evacuation"), [
-        (_("Drills planned"), f["drills_planned"]),
-        (_("Drills held"), f["drills_held"]),
-        (_("Real emergencies"), f["emergencies"]),
-    ], ((_("Date"), _("Kind"), _("Evacuation time"), _("Target"), _("In time")), drill_rows) if drill_rows else None))
-    sections.append(Section("training", _("Staff training and instruction"), [
-        (_("Staff"), f["staff"]),
-        (_("With a safety course in force"), f"{f['trained']} ({percent(f['trained'], f['staff'])})"),
-    ]))
-    sections.append(Section("gate", _("Access control"), [
-        (_("Visitors, vehicles and deliveries"), f["visitors"]),
-        (_("Watchlist matches"), f["watchlist_hits"]),
-        (_("Entries refused"), f["refused"]),
-        (_("Night rounds"), f["rounds"]),
-        (_("Night rounds with a checkpoint missed"), f["rounds_missed"]),
-    ]))
-    sections.append(Section("roads", _("Road safety"), [
-        (_("Road incidents with students"), f["incidents"]),
-        (_("Young traffic inspectors in the squad"), f["squad_members"]),
-        *((str(EVENT_LABELS[k]), f["road_events"].get(k.value, 0)) for k in EventKind),
-    ]))
-    sections.append(Section("canteen", _("Canteen"), [
-        (_("Sanitary checks done"), f["canteen_checks"]),
-        (_("Sanitary checks missed"), f["canteen_missed"]),
-    ]))
-    sections.append(Section("documents", _("Documents"), [
-        (_("Documents to review by the end of the period"), f["documents_to_review"]),
-    ]))
-    sections.append(Section("accidents", _("Incidents and injuries at school"), [
-        (_("Incidents"), sum(f["school_incidents"].values())),
-        *((f"    {INCIDENT_LABELS[k]}", f["school_incidents"].get(k.value, 0)) for k in IncidentKind),
-        (_("People injured"), f["injured"]),
-        (_("Ambulance (103) called"), f["ambulance_calls"]),
-    ]))
-    sections.append(Section("ecology", _("Ecological safety"), [
-        (_("Waste removals"), f"{f['removals']} ({_('%(m3)s m³', m3=_number(f['removed_m3']))})"),
-        (_("Handed over for separate collection, kg"), _number(f["collected_kg"])),
-        (_("Chemistry-lab residues disposed of"), f["lab_disposals"]),
-        (_("Greening plan: done / planned"), f"{f['greening_done']} / {f['greening_planned']}"),
-    ]))
-    sections.append(Section("wellbeing", _("Psychological safety"), [
-        (_("Anonymous reports received"), f["anonymous_reports"]),
-        (_("Of them still open"), f["anonymous_open"]),
-    ]))
-    return sections
-
-
-def _number(value) -> str:
-    """12.50 -> "12.5", 3.0 -> "3" (volumes and weights)."""
-    text = f"{float(value or 0):.2f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def prefill_problems(report: SafetyReport, lang: str) -> str:
-    """What the data shows, as the first draft of "problems, shortcomings and ways to solve them"."""
-    f = report.figures
-    lines = []
-    if f["checks_missed"]:
-        worst = max(f["missed_by"].items(), key=lambda kv: kv[1])
-        v = current_versions().get(worst[0])
-        lines.append(_("%(missed)s of %(due)s checks were missed (most: %(checklist)s). Remind those on duty "
-                       "and check the rosters.", missed=f["checks_missed"], due=f["checks_due"],
-                       checklist=v.title(lang) if v else worst[0]))
-    if f["open_critical"]:
-        oldest = max((age for _i, _t, s, age, _a in f["open_list"] if s == "critical"), default=0)
-        lines.append(_("%(num)s critical deficiencies are open, the oldest for %(days)s days: fix them first and "
-                       "name who is responsible.", num=f["open_critical"], days=oldest))
-    if f["drills_held"] < f["drills_planned"]:
-        lines.append(_("%(held)s of %(planned)s planned drills were held: hold the missing ones.",
-                       held=f["drills_held"], planned=f["drills_planned"]))
-    late = [(d, s) for d, s in f["drills"] if s is not None and s > d.target_seconds]
-    if late:
-        lines.append(_("Evacuation took longer than the target in %(num)s drills: practise the routes with the "
-                       "classes concerned.", num=len(late)))
-    if f["staff"] and f["trained"] < f["staff"]:
-        lines.append(_("%(num)s staff members have no safety course in force: plan their training.",
-                       num=f["staff"] - f["trained"]))
-    if f["watchlist_hits"]:
-        lines.append(_("The watchlist matched %(num)s times at the gate: review them with the guards.",
-                       num=f["watchlist_hits"]))
-    if f["rounds_missed"]:
-        lines.append(_("%(missed)s of %(total)s night rounds missed a checkpoint: check the guards' rounds.",
-                       missed=f["rounds_missed"], total=f["rounds"]))
-    if f["incidents"]:
-        lines.append(_("%(num)s road incidents with students: hold targeted briefings and review the school "
-                       "route.", num=f["incidents"]))
-    if f["documents_to_review"]:
-        lines.append(_("%(num)s documents are due for review.", num=f["documents_to_review"]))
-    if f["injured"]:
-        lines.append(_("%(num)s people were injured at school: review where it happened and the measures taken.",
-                       num=f["injured"]))
-    if f["anonymous_open"]:
-        lines.append(_("%(num)s anonymous reports of the period are still open: the psychologist and the deputy "
-                       "for upbringing deal with them.", num=f["anonymous_open"]))
-    if not lines:
-        lines.append(_("No problems shown by the data for this period."))
-    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))

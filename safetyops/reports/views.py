@@ -24,7 +24,8 @@ from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import now_utc, school_today
 from . import cards as _cards  # noqa: F401 - registers the home-page cards
-from . import district_report, pdf, services
+from . import comparison, district_report, pdf, services
+from . import sections as wording
 
 DISTRICT_COMPARE = "reports.district"
 SAFETY_REPORT = "reports.safety"
@@ -38,9 +39,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def _context(sort_arg: str | None) -> dict:
     today = school_today(g.school)
-    rows, sort = services.sort_rows(services.compare(services.district_ids(current_user), today), sort_arg)
-    return {"rows": rows, "total": len(rows), "sort": sort, "columns": services.COLUMNS, "today": today,
-            "on_time_target": services.ON_TIME_TARGET}
+    rows, sort = comparison.sort_rows(comparison.compare(comparison.district_ids(current_user), today), sort_arg)
+    return {"rows": rows, "total": len(rows), "sort": sort, "columns": comparison.COLUMNS, "today": today,
+            "on_time_target": comparison.ON_TIME_TARGET}
 
 
 @provider
@@ -52,7 +53,7 @@ def district_card(user, school, role, today):
         return []
     ctx = _context(request.args.get("sort"))
     attention = [r for r in ctx["rows"] if r.needs_attention]
-    attention_only = ctx["total"] > services.HOME_ALL_SCHOOLS
+    attention_only = ctx["total"] > comparison.HOME_ALL_SCHOOLS
     return [Card(title=_("Schools of the district"), url=url_for("reports.district"), urgency=100,
                  count=ctx["total"], template="reports/_district.html",
                  data={**ctx, "rows": attention if attention_only else ctx["rows"], "base": "dashboard.home",
@@ -67,7 +68,7 @@ def district():
     if fmt in ("csv", "xlsx"):
         from ..inspections.exports import as_stream, encode
 
-        header, body = services.table(ctx["rows"])
+        header, body = comparison.table(ctx["rows"])
         record(current_user, g.school, "export.district", detail=fmt)
         data, mimetype = encode(header, body, fmt)
         return send_file(as_stream(data), mimetype=mimetype, as_attachment=True,
@@ -100,14 +101,14 @@ def _district_scope() -> bool:
 def _report(lang: str, with_text: bool):
     today = school_today(g.school)
     if _district_scope():
-        report = district_report.district_report(services.district_ids(current_user), request.values.get("period", ""),
-                                                 today, now_utc(), lang)
+        report = district_report.district_report(comparison.district_ids(current_user),
+                                                 request.values.get("period", ""), today, now_utc(), lang)
         report.sections = district_report.district_sections(report, lang)
     else:
         report = services.safety_report(g.school, request.values.get("period", ""), today, now_utc(), lang)
-        report.sections = services.build_sections(report, lang)
+        report.sections = wording.build_sections(report, lang)
     typed = request.form.get("problems") if with_text else None
-    report.problems = typed.strip()[:5000] if typed and typed.strip() else services.prefill_problems(report, lang)
+    report.problems = typed.strip()[:5000] if typed and typed.strip() else wording.prefill_problems(report, lang)
     return report, today
 
 

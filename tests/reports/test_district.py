@@ -16,7 +16,7 @@ from safetyops.documents.models import DocKind, Document
 from safetyops.drills.models import Course, DrillKind, PlannedDrill, TrainingRecord
 from safetyops.extensions import db
 from safetyops.inspections import services as insp
-from safetyops.reports import services
+from safetyops.reports import comparison
 from tests.conftest import login
 
 # Tuesday 17 November 2026, 15:00 in Bishkek
@@ -89,7 +89,7 @@ def district(f, clock):
 
 def test_figures_against_hand_counted_data(district):
     a, b, _other, inspector = district
-    rows = {r.name: r for r in services.compare(services.district_ids(inspector), TODAY, NOW)}
+    rows = {r.name: r for r in comparison.compare(comparison.district_ids(inspector), TODAY, NOW)}
     assert set(rows) == {"№1 Ала-Тоо", "№2 Манас"}
     ra = rows["№1 Ала-Тоо"]
     assert (ra.checks_due, ra.on_time_pct) == (2, 50)
@@ -103,11 +103,11 @@ def test_figures_against_hand_counted_data(district):
 
 def test_sorting_by_query_parameter(district):
     _a, _b, _other, inspector = district
-    rows = services.compare(services.district_ids(inspector), TODAY, NOW)
-    assert [r.name for r in services.sort_rows(rows, "critical")[0]] == ["№2 Манас", "№1 Ала-Тоо"]
-    assert [r.name for r in services.sort_rows(rows, "-critical")[0]] == ["№1 Ала-Тоо", "№2 Манас"]
-    assert [r.name for r in services.sort_rows(rows, "-on_time")[0]] == ["№1 Ала-Тоо", "№2 Манас"]  # none last
-    assert services.sort_rows(rows, "bogus")[1] == services.DEFAULT_SORT
+    rows = comparison.compare(comparison.district_ids(inspector), TODAY, NOW)
+    assert [r.name for r in comparison.sort_rows(rows, "critical")[0]] == ["№2 Манас", "№1 Ала-Тоо"]
+    assert [r.name for r in comparison.sort_rows(rows, "-critical")[0]] == ["№1 Ала-Тоо", "№2 Манас"]
+    assert [r.name for r in comparison.sort_rows(rows, "-on_time")[0]] == ["№1 Ала-Тоо", "№2 Манас"]  # none last
+    assert comparison.sort_rows(rows, "bogus")[1] == comparison.DEFAULT_SORT
 
 
 @pytest.mark.parametrize("locale", ["ky", "ru"])
@@ -172,12 +172,12 @@ def test_the_home_lists_the_schools_needing_attention_and_links_to_all(client, d
     """Issue 19: a district bigger than HOME_ALL_SCHOOLS (a hundred schools) on the inspector's home lists the
     schools with a figure in red (in the chosen order), says how many of how many, and links to the full table;
     nothing needing attention is left out, and the full table and the downloads still hold every school."""
-    monkeypatch.setattr(services, "HOME_ALL_SCHOOLS", 2)
+    monkeypatch.setattr(comparison, "HOME_ALL_SCHOOLS", 2)
     a, b, _other, inspector = district
     calm = f.school(name="№3 Нарын", district=a.district)  # nothing in red: no deficiency, no plan, no check
     f.user("teacher", calm)
     db.session.commit()
-    rows = {r.name: r for r in services.compare(services.district_ids(inspector), TODAY, NOW)}
+    rows = {r.name: r for r in comparison.compare(comparison.district_ids(inspector), TODAY, NOW)}
     assert rows["№1 Ала-Тоо"].needs_attention and rows["№2 Манас"].needs_attention
     assert not rows["№3 Нарын"].needs_attention
     login(client, inspector)
@@ -194,7 +194,7 @@ def test_the_home_lists_the_schools_needing_attention_and_links_to_all(client, d
 
 
 def test_the_home_says_when_no_school_needs_attention(client, f, clock, monkeypatch):
-    monkeypatch.setattr(services, "HOME_ALL_SCHOOLS", 0)
+    monkeypatch.setattr(comparison, "HOME_ALL_SCHOOLS", 0)
     calm = f.school(name="№3 Нарын", district=f.district())
     inspector = f.user("inspector", calm)
     db.session.commit()

@@ -15,7 +15,7 @@ from safetyops.extensions import db
 from safetyops.inspections.models import Frequency, Run, RunStatus, Schedule
 from safetyops.inspections.periods import GRACE_DAYS, occurrences_between, period_start
 from safetyops.inspections.services import ensure_templates
-from safetyops.reports import services
+from safetyops.reports import comparison
 from safetyops.schools.calendar import calendar_for
 from safetyops.schools.models import CalendarEntry, CalendarKind, DistrictMembership
 from safetyops.time import local_to_utc
@@ -43,7 +43,7 @@ SCHEDULES = [
 def _reference(schools, today: dt.date, now: dt.datetime) -> dict[int, tuple[int, int | None]]:
     """(checks due, % on time) per school, computed the plain way: each school, each of its active
     schedules (ORM objects), its runs, `occurrences_between` with the school's own calendar."""
-    first = today - dt.timedelta(days=services.CHECK_DAYS - 1)
+    first = today - dt.timedelta(days=comparison.CHECK_DAYS - 1)
     out = {}
     for school in schools:
         calendar = calendar_for(school)
@@ -131,7 +131,7 @@ MOMENTS = [
 def test_checks_on_time_equal_the_per_school_computation(mixed, now):
     schools, inspector = mixed
     today = now.astimezone(dt.timezone(dt.timedelta(hours=6))).date()  # the inspector's school: Bishkek
-    rows = {r.id: r for r in services.compare(services.district_ids(inspector), today, now)}
+    rows = {r.id: r for r in comparison.compare(comparison.district_ids(inspector), today, now)}
     assert set(rows) == {s.id for s in schools}
     expected = _reference(schools, today, now)
     got = {sid: (r.checks_due, r.on_time_pct) for sid, r in rows.items()}
@@ -150,5 +150,5 @@ def test_the_calendar_and_the_time_zone_change_the_figures(mixed):
     expected = _reference(schools, TODAY, now)
     assert expected[schools[0].id] != expected[schools[1].id]
     assert expected[schools[0].id] != expected[schools[2].id]
-    rows = {r.id: r for r in services.compare(services.district_ids(inspector), TODAY, now)}
+    rows = {r.id: r for r in comparison.compare(comparison.district_ids(inspector), TODAY, now)}
     assert {s.id: (rows[s.id].checks_due, rows[s.id].on_time_pct) for s in schools} == expected

@@ -13,7 +13,7 @@ from safetyops.accidents.models import IncidentKind, Injury, SchoolIncident
 from safetyops.ecology.models import Removal
 from safetyops.extensions import db
 from safetyops.gate.models import Checkpoint, CheckpointScan
-from safetyops.reports import district_report, services
+from safetyops.reports import comparison, district_report, services
 from safetyops.roadsafety.models import EventKind, RoadEvent
 from safetyops.schools.models import School
 from safetyops.wellbeing.models import CaseStatus, Report, ReporterKind, ReportKind
@@ -77,7 +77,7 @@ def test_the_district_report_sends_as_many_statements_for_6_schools_as_for_2(cli
 def test_every_school_of_the_district_counts_as_its_own_report(f, clock):  # noqa: F811 - the fixture
     schools, inspector = _district(f, 4, timezones=("Asia/Bishkek", "Asia/Almaty"))
     for period in ("year", "t2", "m2026-11"):
-        r = district_report.district_report(services.district_ids(inspector), period, TODAY, NOW, "en")
+        r = district_report.district_report(comparison.district_ids(inspector), period, TODAY, NOW, "en")
         assert r.figures["schools"] == 4
         by_name = dict(r.figures["by_school"])
         for school in schools:

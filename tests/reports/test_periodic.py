@@ -11,7 +11,7 @@ import subprocess
 from openpyxl import load_workbook
 
 from safetyops.extensions import db
-from safetyops.reports import district_report, services
+from safetyops.reports import comparison, district_report, services
 from tests.conftest import login
 from tests.reports.test_district import NOW, TODAY, clock, district  # noqa: F401 - fixtures
 from tests.reports.test_safety_report import _director, _pdf_text, school  # noqa: F401 - fixtures
@@ -56,7 +56,7 @@ def test_terms_come_from_the_school_calendar(school):  # noqa: F811 - the fixtur
 
 def test_district_report_adds_up_the_schools(district):  # noqa: F811 - the fixture
     a, b, _other, inspector = district
-    r = district_report.district_report(services.district_ids(inspector), "t2", TODAY, NOW, "en")
+    r = district_report.district_report(comparison.district_ids(inspector), "t2", TODAY, NOW, "en")
     f = r.figures
     assert f["schools"] == 2 and [name for name, _f in f["by_school"]] == ["№1 Ала-Тоо", "№2 Манас"]
     assert f["open_critical"] == 3  # 2 at A, 1 at B; the other district's is not counted
