@@ -26,8 +26,8 @@ from .models import (
     Student,
     TrainingRecord,
 )
+from .planning import school_year_start
 from .reunion import name_key
-from .services import school_year_start
 
 POINTS = [("Стадион (түндүк) / Стадион (север)", "Футбол талаасы, дарбазанын жанында"),
           ("Короо (чыгыш) / Двор (восток)", "Ашкананын артында")]

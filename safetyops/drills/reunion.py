@@ -1,6 +1,7 @@
 """Reunification after an evacuation (issue 15): class lists with guardians kept under written consent,
 the hand-over of each child to a known adult, the SMS to a class's guardians, the times for the
-after-action report, and the retention sweep.  Plain functions: the actor and the school are arguments."""
+after-action report, and the retention sweep.  Plain functions: the actor and the school are arguments.
+The lists' students and guardians are in `reunion_lists`, the retention sweep in `reunion_retention`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
 from ..auth.models import User
@@ -21,19 +22,24 @@ from ..extensions import db
 from ..gate.names import name_key, tokens
 from ..gate.services import clean_last4
 from ..notifications import outbox
-from ..phones import normalize_phone
 from ..schools.models import School
 from ..time import now_utc, zone
 from .models import ClassReport, Drill, Guardian, Handover, SchoolClass, Student
+from .reunion_lists import (  # noqa: F401 - save_guardian re-exported: the privacy area's tests record guardians here
+    _clean_name,
+    list_counts,
+    save_guardian,
+    students_of,
+)
+from .reunion_retention import (  # noqa: F401 - re-exported: the privacy register shows the retention periods, and
+    HANDOVER_RETENTION_DAYS,  # jobs.reunion_retention calls reunion.purge_expired (importing this module registers
+    LIST_RETENTION_DAYS,  # the area's SMS texts)
+    purge_expired,
+)
 from .services import expected_classes
 
 #: Hand-overs are recorded from the all clear for this long.
 REUNION_HOURS = 24
-#: Who took which child is wiped this many days after the hand-over (the gate log's default).
-HANDOVER_RETENTION_DAYS = 90
-#: A child taken off the list (or whose class was retired) loses name and guardians after this many days.
-LIST_RETENTION_DAYS = 30
-ANONYMISED = "—"
 #: Longest class name and pick-up place in the guardians' SMS (one UCS-2 segment in every language).
 SMS_CLASS_CHARS = 6
 SMS_PLACE_CHARS = 20
@@ -52,38 +58,9 @@ def register_sms_texts() -> None:
 register_sms_texts()
 
 
-# --- class lists ---------------------------------------------------------------------------------------
-
-
-def students_of(klass: SchoolClass, active_only: bool = True) -> list[Student]:
-    q = (
-        sa.select(Student)
-        .options(selectinload(Student.guardians))
-        .where(Student.school_id == klass.school_id, Student.class_id == klass.id, Student.anonymised_dt.is_(None))
-    )
-    if active_only:
-        q = q.where(Student.is_active.is_(True))
-    return list(db.session.scalars(q.order_by(Student.is_active.desc(), Student.full_name)))
-
-
-def list_counts(school: School) -> dict[int, int]:
-    """{class id: active students on its list}."""
-    return dict(
-        db.session.execute(
-            sa.select(Student.class_id, sa.func.count())
-            .where(Student.school_id == school.id, Student.is_active.is_(True))
-            .group_by(Student.class_id)
-        ).all()
-    )
-
-
-def _clean_name(value: str, field: str) -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        raise ServiceError(_l("Type the name."), field)
-    if len(name) > 200:
-        raise ServiceError(_l("The name is too long."), field)
-    return name
+# --- class lists (the rest, students_of and the guardians: reunion_lists.py) -----------------------------
+# save_student stays here: it keys the name as the gate does (gate.names), a crossing the
+# independence contract allows from this module only.
 
 
 def save_student(
@@ -123,94 +100,6 @@ def save_student(
     db.session.flush()
     record(actor, school, "student.create" if creating else "student.update", student)
     return student
-
-
-def clean_guardian(
-    school: School,
-    *,
-    full_name: str,
-    relation: str,
-    phone: str,
-    locale: str,
-    consent_on: dt.date | None,
-    consent_ref: str,
-    today: dt.date,
-) -> dict:
-    """The guardian's fields, checked (ServiceError names the field)."""
-    values: dict[str, object] = {
-        "full_name": _clean_name(full_name, "full_name"),
-        "relation": " ".join((relation or "").split())[:60],
-    }
-    e164 = normalize_phone((phone or "").strip(), school.country) if (phone or "").strip() else None
-    if not e164:
-        raise ServiceError(_l("This is not a valid phone number. Example: 0555 123 456 or +996 555 123 456."), "phone")
-    values["phone"] = e164
-    values["locale"] = locale if locale in LANGUAGES else school.default_locale
-    if consent_on is None or not (consent_ref or "").strip():
-        raise ServiceError(
-            _l("Without the guardian's written consent (date and paper) the guardian is not kept."),
-            "consent_ref" if consent_on else "consent_on",
-        )
-    if consent_on > today:
-        raise ServiceError(_l("The consent's date is in the future."), "consent_on")
-    values["consent_on"], values["consent_ref"] = consent_on, consent_ref.strip()[:120]
-    return values
-
-
-def save_guardian(
-    actor: User | None,
-    school: School,
-    student: Student,
-    guardian: Guardian | None,
-    *,
-    full_name: str,
-    relation: str,
-    phone: str,
-    locale: str,
-    consent_on: dt.date | None,
-    consent_ref: str,
-    today: dt.date,
-) -> Guardian:
-    if student.school_id != school.id:
-        raise ServiceError(_l("This student belongs to another school."))
-    values = clean_guardian(
-        school,
-        full_name=full_name,
-        relation=relation,
-        phone=phone,
-        locale=locale,
-        consent_on=consent_on,
-        consent_ref=consent_ref,
-        today=today,
-    )
-    clash = db.session.scalar(
-        sa.select(Guardian.id).where(
-            Guardian.school_id == school.id,
-            Guardian.student_id == student.id,
-            Guardian.phone == values["phone"],
-            Guardian.id != (guardian.id if guardian else -1),
-        )
-    )
-    if clash is not None:
-        raise ServiceError(_l("This child already has a guardian with this phone."), "phone")
-    creating = guardian is None
-    if creating:
-        guardian = Guardian(school_id=school.id, student_id=student.id)
-        db.session.add(guardian)
-    for key, value in values.items():
-        setattr(guardian, key, value)
-    db.session.flush()
-    record(
-        actor, school, "guardian.create" if creating else "guardian.update", guardian, detail=f"student={student.id}"
-    )
-    return guardian
-
-
-def delete_guardian(actor: User | None, school: School, guardian: Guardian) -> None:
-    """Consent withdrawn, or the guardian no longer takes the child: the row goes (hand-overs keep the name)."""
-    record(actor, school, "guardian.delete", guardian, detail=f"student={guardian.student_id}")
-    db.session.delete(guardian)
-    db.session.flush()
 
 
 # --- the hand-over ---------------------------------------------------------------------------------------
@@ -566,55 +455,3 @@ def summary(drill: Drill, now: dt.datetime | None = None) -> dict | None:
         "still": sum(c["still"] for c in counts),
         "is_open": is_open(drill, now),
     }
-
-
-# --- retention -----------------------------------------------------------------------------------------------
-
-
-def purge_expired(school: School, now: dt.datetime) -> int:
-    """Wipe who took which child HANDOVER_RETENTION_DAYS after the hand-over, and the names and guardians of
-    children off the list (or in a retired class) for LIST_RETENTION_DAYS.  Idempotent.  Returns rows changed."""
-    cutoff = now - dt.timedelta(days=HANDOVER_RETENTION_DAYS)
-    old = list(
-        db.session.scalars(
-            sa.select(Handover.id).where(
-                Handover.school_id == school.id, Handover.handed_dt < cutoff, Handover.anonymised_dt.is_(None)
-            )
-        )
-    )
-    if old:
-        db.session.execute(
-            sa.update(Handover)
-            .where(Handover.id.in_(old))
-            .values(taken_by_name=ANONYMISED, relation="", doc_last4=None, guardian_id=None, anonymised_dt=now)
-        )
-    list_cutoff = now - dt.timedelta(days=LIST_RETENTION_DAYS)
-    # a retired class's children leave the list from the sweep that sees it first
-    retired = sa.select(SchoolClass.id).where(SchoolClass.school_id == school.id, SchoolClass.is_active.is_(False))
-    db.session.execute(
-        sa.update(Student)
-        .where(Student.school_id == school.id, Student.is_active.is_(True), Student.class_id.in_(retired))
-        .values(is_active=False, left_dt=now)
-    )
-    gone = list(
-        db.session.scalars(
-            sa.select(Student.id).where(
-                Student.school_id == school.id,
-                Student.is_active.is_(False),
-                Student.left_dt < list_cutoff,
-                Student.anonymised_dt.is_(None),
-            )
-        )
-    )
-    if gone:
-        db.session.execute(sa.delete(Guardian).where(Guardian.student_id.in_(gone)))
-        db.session.execute(
-            sa.update(Student)
-            .where(Student.id.in_(gone))
-            .values(
-                full_name=sa.literal(ANONYMISED + " ") + sa.cast(Student.id, sa.String), name_key="", anonymised_dt=now
-            )
-        )
-    if old or gone:
-        record(None, school, "reunion.retention", detail=f"handovers={len(old)},students={len(gone)}")
-    return len(old) + len(gone)

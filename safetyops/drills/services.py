@@ -1,9 +1,11 @@
-"""Drills, roll-call, after-action, training and civil defence.  The actor and the school are arguments."""
+"""Drills: who may run them, the live drill and the alarm button, roll-call and the live board, after-action.
+The actor and the school are arguments.  The rest of the area's services are siblings: `planning` (classes,
+assembly points, targets, the plan), `contacts` (emergency numbers), `training`, `civil_defence`, `staff`, and
+reunification in `reunion`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,29 +21,22 @@ from ..gate.services import on_site_now
 from ..inspections.services import open_action
 from ..notifications import outbox
 from ..rosters.services import on_duty
-from ..schools.calendar import reminder_day
-from ..schools.models import Appointment, Area, Membership, School, Zone
-from ..time import now_utc, school_today, zone
+from ..schools.models import Area, School, Zone
+from ..time import now_utc, school_today
 from .models import (
     ALARM_KINDS,
-    DEFAULT_TARGET_SECONDS,
-    EMERGENCY_NUMBERS,
-    AssemblyPoint,
-    CdFunction,
-    CdMember,
     ClassReport,
-    Course,
     Drill,
     DrillAlarm,
     DrillFinding,
     DrillKind,
-    DrillTarget,
-    EmergencyContact,
     PlannedDrill,
     SchoolClass,
-    TrainingRecord,
     evacuation_time,
 )
+from .planning import targets
+from .staff import staff_of
+from .training import training_reminders  # noqa: F401 - re-exported: jobs.training_expiry calls it here
 
 #: Roles that see the live board and may report for any class.
 BOARD_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER})
@@ -49,7 +44,6 @@ BOARD_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFF
 RUN_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY})
 #: The rosters' post kind of the duty administrator.
 DUTY_ADMIN_POST = "duty_admin"
-EXPIRY_WARNING_DAYS = 30
 
 
 # --- SMS texts -------------------------------------------------------------------
@@ -102,141 +96,11 @@ def may_run(user, school: School, role, day: dt.date) -> bool:
     return role in RUN_ROLES or is_duty_admin(user, school, day)
 
 
-# --- classes, assembly points, targets ----------------------------------------------
-
-
-def classes(school: School, active_only: bool = True) -> list[SchoolClass]:
-    q = sa.select(SchoolClass).where(SchoolClass.school_id == school.id)
-    if active_only:
-        q = q.where(SchoolClass.is_active.is_(True))
-    return list(db.session.scalars(q.order_by(SchoolClass.grade, SchoolClass.name)))
-
-
-def my_classes(user, school: School) -> list[SchoolClass]:
-    return list(db.session.scalars(
-        sa.select(SchoolClass).where(SchoolClass.school_id == school.id, SchoolClass.homeroom_id == user.id,
-                                     SchoolClass.is_active.is_(True)).order_by(SchoolClass.grade, SchoolClass.name)))
-
-
-def _member_of(school: School, user_id: int | None) -> bool:
-    if user_id is None:
-        return True
-    return db.session.scalar(sa.select(Membership.id).where(Membership.school_id == school.id,
-                                                            Membership.user_id == user_id)) is not None
-
-
-def save_class(actor: User | None, school: School, klass: SchoolClass | None, *, name: str, grade: int, students: int,
-               homeroom_id: int | None, assembly_point_id: int | None, is_active: bool = True) -> SchoolClass:
-    name = name.strip()
-    clash = db.session.scalar(sa.select(SchoolClass.id).where(
-        SchoolClass.school_id == school.id, SchoolClass.name == name, SchoolClass.id != (klass.id if klass else -1)))
-    if clash is not None:
-        raise ServiceError(_l("A class with this name already exists."), "name")
-    if not _member_of(school, homeroom_id):
-        raise ServiceError(_l("Choose a person who works at this school."), "homeroom_id")
-    if assembly_point_id is not None and db.session.scalar(sa.select(AssemblyPoint.id).where(
-            AssemblyPoint.school_id == school.id, AssemblyPoint.id == assembly_point_id)) is None:
-        raise ServiceError(_l("Choose an assembly point of this school."), "assembly_point_id")
-    creating = klass is None
-    if creating:
-        klass = SchoolClass(school_id=school.id)
-        db.session.add(klass)
-    klass.name, klass.grade, klass.students = name, grade, students
-    klass.homeroom_id, klass.assembly_point_id, klass.is_active = homeroom_id, assembly_point_id, is_active
-    db.session.flush()
-    record(actor, school, "class.create" if creating else "class.update", klass)
-    return klass
-
-
-def assembly_points(school: School, active_only: bool = False) -> list[AssemblyPoint]:
-    q = sa.select(AssemblyPoint).where(AssemblyPoint.school_id == school.id)
-    if active_only:
-        q = q.where(AssemblyPoint.is_active.is_(True))
-    return list(db.session.scalars(q.order_by(AssemblyPoint.is_active.desc(), AssemblyPoint.name)))
-
-
-def save_point(actor: User | None, school: School, point: AssemblyPoint | None, *, name: str, description: str = "",
-               is_active: bool = True) -> AssemblyPoint:
-    name = name.strip()
-    clash = db.session.scalar(sa.select(AssemblyPoint.id).where(
-        AssemblyPoint.school_id == school.id, AssemblyPoint.name == name,
-        AssemblyPoint.id != (point.id if point else -1)))
-    if clash is not None:
-        raise ServiceError(_l("An assembly point with this name already exists."), "name")
-    creating = point is None
-    if creating:
-        point = AssemblyPoint(school_id=school.id)
-        db.session.add(point)
-    point.name, point.description, point.is_active = name, (description or "").strip(), is_active
-    db.session.flush()
-    record(actor, school, "assembly_point.create" if creating else "assembly_point.update", point)
-    return point
-
-
-def targets(school: School) -> dict[DrillKind, int]:
-    found = {t.kind: t.seconds for t in db.session.scalars(sa.select(DrillTarget).where(
-        DrillTarget.school_id == school.id))}
-    return {k: found.get(k, DEFAULT_TARGET_SECONDS[k]) for k in DrillKind}
-
-
-def set_targets(actor: User | None, school: School, seconds_by_kind: dict) -> None:
-    rows = {t.kind: t for t in db.session.scalars(sa.select(DrillTarget).where(DrillTarget.school_id == school.id))}
-    for kind, seconds in seconds_by_kind.items():
-        kind = DrillKind(kind)
-        if not seconds or seconds <= 0 or seconds > 3600:
-            raise ServiceError(_l("A target time is between 1 second and 60 minutes."), f"target_{kind.value}")
-        row = rows.get(kind) or DrillTarget(school_id=school.id, kind=kind)
-        row.seconds = int(seconds)
-        db.session.add(row)
-    db.session.flush()
-    record(actor, school, "drill_targets.update", detail=",".join(f"{k}={v}" for k, v in seconds_by_kind.items()))
-
-
-# --- the plan ------------------------------------------------------------------------
-
-
-def school_year_start(day: dt.date) -> dt.date:
-    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
-
-
-def plan_for_year(school: School, start: dt.date) -> list[PlannedDrill]:
-    end = dt.date(start.year + 1, 9, 1)
-    return list(db.session.scalars(sa.select(PlannedDrill).where(
-        PlannedDrill.school_id == school.id, PlannedDrill.target_date >= start, PlannedDrill.target_date < end)
-        .order_by(PlannedDrill.target_date)))
-
-
-def save_plan(actor: User | None, school: School, plan: PlannedDrill | None, *, kind, target_date: dt.date,
-              is_announced: bool = True, note: str = "") -> PlannedDrill:
-    creating = plan is None
-    if creating:
-        plan = PlannedDrill(school_id=school.id)
-        db.session.add(plan)
-    plan.kind, plan.target_date, plan.is_announced = DrillKind(kind), target_date, is_announced
-    plan.note = (note or "").strip()
-    db.session.flush()
-    record(actor, school, "drill_plan.create" if creating else "drill_plan.update", plan)
-    return plan
-
-
-def due_plans(school: School, today: dt.date, within_days: int = 14) -> list[PlannedDrill]:
-    """Plan lines not yet held whose date is past or within `within_days`."""
-    return list(db.session.scalars(sa.select(PlannedDrill).outerjoin(Drill, Drill.plan_id == PlannedDrill.id).where(
-        PlannedDrill.school_id == school.id, Drill.id.is_(None),
-        PlannedDrill.target_date <= today + dt.timedelta(days=within_days),
-        PlannedDrill.target_date >= school_year_start(today)).order_by(PlannedDrill.target_date)))
-
-
 # --- live drills ----------------------------------------------------------------------
 
 
 def live_drill(school: School) -> Drill | None:
     return db.session.scalar(sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_(None)))
-
-
-def staff_of(school: School) -> list[User]:
-    return list(db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.school_id == school.id, User.is_enabled.is_(True)).order_by(User.id)))
 
 
 def start_drill(actor: User | None, school: School, *, kind, is_real: bool = False, is_announced: bool = True,
@@ -369,48 +233,6 @@ def live_emergency(school: School) -> Drill | None:
     """The live real emergency of the school (what every page's banner shows), or None."""
     return db.session.scalar(sa.select(Drill).where(Drill.school_id == school.id, Drill.ended_dt.is_(None),
                                                     Drill.is_real.is_(True)))
-
-
-def emergency_contacts(school: School) -> list[EmergencyContact]:
-    return list(db.session.scalars(sa.select(EmergencyContact).where(EmergencyContact.school_id == school.id)
-                                   .order_by(EmergencyContact.position, EmergencyContact.id)))
-
-
-def emergency_numbers(school: School) -> list[tuple[str, str]]:
-    """(number, label) to show as tel: links: 101, 102, 103, 112, then the school's own."""
-    country = school.country if school.country in ("KG", "KZ") else "KG"
-    public = [(n, str(label[country] if isinstance(label, dict) else label)) for n, label in EMERGENCY_NUMBERS]
-    return public + [(c.number, c.label) for c in emergency_contacts(school)]
-
-
-_DIALABLE = re.compile(r"\+?[0-9][0-9 ()-]{1,28}")
-
-
-def save_emergency_contacts(actor: User | None, school: School, text: str) -> list[EmergencyContact]:
-    """Replace the school's own numbers by the lines of `text`: "label: number" (or "label number")."""
-    parsed = []
-    for i, raw in enumerate((text or "").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        label, sep, number = line.rpartition(":")
-        if not sep:
-            label, _sp, number = line.rpartition(" ")
-        label, number = label.strip(), number.strip()
-        if not label or not _DIALABLE.fullmatch(number):
-            raise ServiceError(_l("Line %(n)s: write a name, a colon and a phone number.", n=i), "lines")
-        parsed.append((label[:80], number))
-    if len(parsed) > 10:
-        raise ServiceError(_l("At most 10 numbers."), "lines")
-    for old in emergency_contacts(school):
-        db.session.delete(old)
-    db.session.flush()
-    rows = [EmergencyContact(school_id=school.id, label=label, number=number, position=i)
-            for i, (label, number) in enumerate(parsed)]
-    db.session.add_all(rows)
-    db.session.flush()
-    record(actor, school, "emergency_contacts.update", detail=";".join(f"{lab}={n}" for lab, n in parsed))
-    return rows
 
 
 def _check_counts(on_register: int, present: int, evacuated: int, injured: int, missing_names: str) -> None:
@@ -630,125 +452,6 @@ def drills_seconds(drills: list[Drill]) -> dict[int, int | None]:
         .where(ClassReport.school_id.in_({d.school_id for d in drills}),
                ClassReport.drill_id.in_([d.id for d in drills])).group_by(ClassReport.drill_id)).all())
     return {d.id: evacuation_time(d.started_dt, [last.get(d.id)]) for d in drills}
-
-
-# --- staff training ------------------------------------------------------------------------
-
-
-def save_training(actor: User | None, school: School, rec: TrainingRecord | None, *, user_id: int, course,
-                  taken_on: dt.date, expires_on: dt.date | None, certificate_no: str = "",
-                  electrical_group: int | None = None) -> TrainingRecord:
-    if not _member_of(school, user_id):
-        raise ServiceError(_l("Choose a person who works at this school."), "user_id")
-    course = Course(course)
-    if expires_on is not None and expires_on < taken_on:
-        raise ServiceError(_l("The expiry date is before the course date."), "expires_on")
-    if course is Course.ELECTRICAL:
-        if electrical_group is None or not 1 <= electrical_group <= 5:
-            raise ServiceError(_l("Choose the electrical safety group (I–V)."), "electrical_group")
-    else:
-        electrical_group = None
-    creating = rec is None
-    if creating:
-        rec = TrainingRecord(school_id=school.id)
-        db.session.add(rec)
-    rec.user_id, rec.course, rec.taken_on, rec.expires_on = user_id, course, taken_on, expires_on
-    rec.certificate_no, rec.electrical_group = (certificate_no or "").strip()[:40], electrical_group
-    db.session.flush()
-    record(actor, school, "training.create" if creating else "training.update", rec)
-    return rec
-
-
-def current_records(school: School) -> dict[tuple[int, Course], TrainingRecord]:
-    """The latest record per (person, course) at the school."""
-    latest: dict[tuple[int, Course], TrainingRecord] = {}
-    rows = db.session.scalars(sa.select(TrainingRecord).where(TrainingRecord.school_id == school.id)
-                              .order_by(TrainingRecord.taken_on, TrainingRecord.id))
-    for rec in rows:
-        latest[(rec.user_id, rec.course)] = rec
-    return latest
-
-
-def is_valid(rec: TrainingRecord, today: dt.date) -> bool:
-    return rec.expires_on is None or rec.expires_on >= today
-
-
-def training_overview(school: School, today: dt.date) -> dict:
-    staff = staff_of(school)
-    latest = current_records(school)
-    ids = {u.id for u in staff}
-    per_course = {}
-    for course in Course:
-        valid = sum(1 for (uid, c), r in latest.items() if c is course and uid in ids and is_valid(r, today))
-        per_course[course] = {"valid": valid, "total": len(staff),
-                              "percent": round(100 * valid / len(staff)) if staff else 0}
-    horizon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    expiring = sorted((r for (uid, _c), r in latest.items()
-                       if uid in ids and r.expires_on is not None and today <= r.expires_on <= horizon),
-                      key=lambda r: r.expires_on)
-    expired = sorted((r for (uid, _c), r in latest.items()
-                      if uid in ids and r.expires_on is not None and r.expires_on < today),
-                     key=lambda r: r.expires_on)
-    return {"per_course": per_course, "expiring": expiring, "expired": expired, "staff": len(staff)}
-
-
-def my_expiring(user, school: School, today: dt.date) -> list[TrainingRecord]:
-    horizon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    return [r for (uid, _c), r in current_records(school).items()
-            if uid == user.id and r.expires_on is not None and r.expires_on <= horizon]
-
-
-def training_reminders(now: dt.datetime) -> int:
-    """Queue one SMS per current certificate that expires within 30 days (idempotent; catches up)."""
-    queued = 0
-    for school in db.session.scalars(sa.select(School)):
-        today = now.astimezone(zone(school.timezone)).date()
-        if not reminder_day(school, today):
-            continue  # a weekend or a holiday: the next working day's sweep sends it
-        for rec in training_overview(school, today)["expiring"]:
-            if not rec.user.is_enabled:
-                continue
-            rows = outbox.notify(school, [rec.user], "drills.training", f"{rec.id}:{rec.expires_on.isoformat()}",
-                                 {"number": rec.certificate_no or "-", "date": rec.expires_on.strftime("%d.%m.%Y")})
-            queued += len(rows or [])
-    return queued
-
-
-# --- civil defence ----------------------------------------------------------------------------
-
-
-def cd_members(school: School, day: dt.date) -> list[tuple[Appointment, CdMember | None]]:
-    """Civil-defence appointments in force, with their function in the staff (None if not set)."""
-    rows = db.session.execute(
-        sa.select(Appointment, CdMember).outerjoin(CdMember, CdMember.appointment_id == Appointment.id).where(
-            Appointment.school_id == school.id, Appointment.area == Area.CIVIL_DEFENCE,
-            Appointment.starts_on <= day, sa.or_(Appointment.ends_on.is_(None), Appointment.ends_on >= day))
-    ).all()
-    order = {f: i for i, f in enumerate(CdFunction)}
-    return sorted(((a, m) for a, m in rows), key=lambda am: (order.get(am[1].function, 99) if am[1] else 99,
-                                                             am[0].user.full_name))
-
-
-def save_cd_member(actor: User | None, school: School, member: CdMember | None, *, user_id: int, function, duties: str,
-                   order_number: str, order_date: dt.date, starts_on: dt.date,
-                   ends_on: dt.date | None = None) -> CdMember:
-    from ..schools.services import save_appointment
-
-    appt = member.appointment if member else None
-    appt = save_appointment(actor, school, appt, user_id=user_id, area=Area.CIVIL_DEFENCE,
-                            order_number=order_number.strip(), order_date=order_date, starts_on=starts_on,
-                            ends_on=ends_on)
-    creating = member is None
-    if creating:
-        member = db.session.scalar(sa.select(CdMember).where(CdMember.school_id == school.id,
-                                                            CdMember.appointment_id == appt.id))
-        if member is None:
-            member = CdMember(school_id=school.id, appointment_id=appt.id)
-            db.session.add(member)
-    member.function, member.duties = CdFunction(function), (duties or "").strip()[:300]
-    db.session.flush()
-    record(actor, school, "civil_defence.create" if creating else "civil_defence.update", member)
-    return member
 
 
 def today_of(school: School) -> dt.date:

@@ -22,7 +22,8 @@ from ..extensions import db
 from ..rosters.staff_import import ImportFailed, Problem, from_upload, read_rows
 from ..schools.models import School
 from .models import Guardian, SchoolClass, Student
-from .reunion import clean_guardian, name_key
+from .reunion import name_key
+from .reunion_lists import clean_guardian
 
 __all__ = ["ImportFailed", "Problem", "Checked", "check", "apply", "import_file", "from_upload", "HEADERS"]
 

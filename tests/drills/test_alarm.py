@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from safetyops.audit.models import AuditEvent
-from safetyops.drills import services
+from safetyops.drills import contacts, services
 from safetyops.drills.models import ClassReport, Drill, DrillAlarm, EmergencyContact
 from safetyops.extensions import db
 from safetyops.notifications.models import OutboundMessage
@@ -198,7 +198,7 @@ def test_police_is_named_per_country(f):
 
     labels = dict(EMERGENCY_NUMBERS)["102"]
     assert labels["KG"]._args[0] == "Militsiya" and labels["KZ"]._args[0] == "Police"  # ky/ru: милиция / полиция
-    assert [n for n, _label in services.emergency_numbers(f.school_a)] == ["101", "102", "103", "112"]
+    assert [n for n, _label in contacts.emergency_numbers(f.school_a)] == ["101", "102", "103", "112"]
 
 
 def test_alarm_sms_fit_one_segment_with_the_longest_zone(f):

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy.exc import IntegrityError
 
 from safetyops.audit.models import AuditEvent
-from safetyops.drills import services
+from safetyops.drills import civil_defence, planning, services, training
 from safetyops.drills.models import ClassReport, Course, Drill, DrillKind
 from safetyops.errors_service import ServiceError
 from safetyops.extensions import db
@@ -123,24 +123,24 @@ def test_after_action_times_late_classes_and_unreported(f):
 
 
 def test_target_per_school_and_kind(f):
-    services.set_targets(f.user("director"), f.school_a, {"fire": 150})
-    assert services.targets(f.school_a)[DrillKind.FIRE] == 150
-    assert services.targets(f.school_b)[DrillKind.FIRE] == 180
+    planning.set_targets(f.user("director"), f.school_a, {"fire": 150})
+    assert planning.targets(f.school_a)[DrillKind.FIRE] == 150
+    assert planning.targets(f.school_b)[DrillKind.FIRE] == 180
     drill = services.start_drill(f.user("director"), f.school_a, kind="fire", now=T0)
     assert drill.target_seconds == 150
     with pytest.raises(ServiceError):
-        services.set_targets(f.user("director"), f.school_a, {"fire": 0})
+        planning.set_targets(f.user("director"), f.school_a, {"fire": 0})
 
 
 def test_plan_line_is_fulfilled_once(f):
     director = f.user("director")
-    plan = services.save_plan(director, f.school_a, None, kind="earthquake", target_date=dt.date(2026, 10, 15))
+    plan = planning.save_plan(director, f.school_a, None, kind="earthquake", target_date=dt.date(2026, 10, 15))
     with time_machine.travel(T0, tick=False):
-        assert [p.id for p in services.due_plans(f.school_a, dt.date(2026, 10, 14))] == [plan.id]
+        assert [p.id for p in planning.due_plans(f.school_a, dt.date(2026, 10, 14))] == [plan.id]
         drill = services.start_drill(director, f.school_a, kind="fire", plan_id=plan.id, now=T0)
         assert drill.kind is DrillKind.EARTHQUAKE and drill.plan_id == plan.id
         services.all_clear(director, f.school_a, drill, confirmed=True, now=T0)
-        assert services.due_plans(f.school_a, dt.date(2026, 10, 14)) == []
+        assert planning.due_plans(f.school_a, dt.date(2026, 10, 14)) == []
         with pytest.raises(ServiceError, match="already been held"):
             services.start_drill(director, f.school_a, kind="fire", plan_id=plan.id, now=T0)
 
@@ -155,48 +155,48 @@ def test_training_overview_percent_and_expiring(f):
     director = f.user("director")
     a, b = f.user("teacher"), f.user("teacher")
     today = dt.date(2026, 10, 14)
-    services.save_training(director, f.school_a, None, user_id=a.id, course="fire_safety",
+    training.save_training(director, f.school_a, None, user_id=a.id, course="fire_safety",
                            taken_on=dt.date(2025, 11, 1), expires_on=dt.date(2026, 11, 1), certificate_no="A-1")
-    services.save_training(director, f.school_a, None, user_id=b.id, course="fire_safety",
+    training.save_training(director, f.school_a, None, user_id=b.id, course="fire_safety",
                            taken_on=dt.date(2023, 10, 1), expires_on=dt.date(2026, 10, 1))
-    over = services.training_overview(f.school_a, today)
+    over = training.training_overview(f.school_a, today)
     assert over["staff"] == 3
     assert over["per_course"][Course.FIRE_SAFETY]["valid"] == 1
     assert over["per_course"][Course.FIRE_SAFETY]["percent"] == 33
     assert [r.user_id for r in over["expiring"]] == [a.id]
     assert [r.user_id for r in over["expired"]] == [b.id]
     # a newer certificate replaces the old one
-    services.save_training(director, f.school_a, None, user_id=b.id, course="fire_safety",
+    training.save_training(director, f.school_a, None, user_id=b.id, course="fire_safety",
                            taken_on=dt.date(2026, 10, 10), expires_on=dt.date(2029, 10, 10))
-    assert services.training_overview(f.school_a, today)["per_course"][Course.FIRE_SAFETY]["valid"] == 2
+    assert training.training_overview(f.school_a, today)["per_course"][Course.FIRE_SAFETY]["valid"] == 2
 
 
 def test_training_bad_input(f):
     director, a = f.user("director"), f.user("teacher")
     with pytest.raises(ServiceError) as err:
-        services.save_training(director, f.school_a, None, user_id=a.id, course="first_aid",
+        training.save_training(director, f.school_a, None, user_id=a.id, course="first_aid",
                                taken_on=dt.date(2026, 1, 1), expires_on=dt.date(2025, 1, 1))
     assert err.value.field == "expires_on"
     with pytest.raises(ServiceError) as err:
-        services.save_training(director, f.school_a, None, user_id=a.id, course="electrical",
+        training.save_training(director, f.school_a, None, user_id=a.id, course="electrical",
                                taken_on=dt.date(2026, 1, 1), expires_on=None)
     assert err.value.field == "electrical_group"
     stranger = f.user("teacher", f.school_b)
     with pytest.raises(ServiceError) as err:
-        services.save_training(director, f.school_a, None, user_id=stranger.id, course="first_aid",
+        training.save_training(director, f.school_a, None, user_id=stranger.id, course="first_aid",
                                taken_on=dt.date(2026, 1, 1), expires_on=None)
     assert err.value.field == "user_id"
 
 
 def test_class_names_unique_per_school(f):
     director = f.user("director")
-    services.save_class(director, f.school_a, None, name="5А", grade=5, students=25, homeroom_id=None,
+    planning.save_class(director, f.school_a, None, name="5А", grade=5, students=25, homeroom_id=None,
                         assembly_point_id=None)
     with pytest.raises(ServiceError) as err:
-        services.save_class(director, f.school_a, None, name=" 5А ", grade=5, students=25, homeroom_id=None,
+        planning.save_class(director, f.school_a, None, name=" 5А ", grade=5, students=25, homeroom_id=None,
                             assembly_point_id=None)
     assert err.value.field == "name"
-    services.save_class(f.user("director", f.school_b), f.school_b, None, name="5А", grade=5, students=20,
+    planning.save_class(f.user("director", f.school_b), f.school_b, None, name="5А", grade=5, students=20,
                         homeroom_id=None, assembly_point_id=None)
 
 
@@ -204,12 +204,12 @@ def test_civil_defence_member_reuses_appointments(f):
     from safetyops.schools.models import Appointment, Area
 
     director, member = f.user("director"), f.user("teacher")
-    cd = services.save_cd_member(director, f.school_a, None, user_id=member.id, function="evacuation",
-                                 duties="Leads 1st floor", order_number="7-к", order_date=dt.date(2026, 9, 1),
-                                 starts_on=dt.date(2026, 9, 1))
+    cd = civil_defence.save_cd_member(director, f.school_a, None, user_id=member.id, function="evacuation",
+                                      duties="Leads 1st floor", order_number="7-к", order_date=dt.date(2026, 9, 1),
+                                      starts_on=dt.date(2026, 9, 1))
     appt = db.session.get(Appointment, cd.appointment_id)
     assert appt.area is Area.CIVIL_DEFENCE and appt.user_id == member.id
-    rows = services.cd_members(f.school_a, dt.date(2026, 10, 1))
+    rows = civil_defence.cd_members(f.school_a, dt.date(2026, 10, 1))
     assert [(a.user_id, m.function.value) for a, m in rows] == [(member.id, "evacuation")]
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from safetyops.drills import services
+from safetyops.drills import services, training
 from safetyops.drills.models import ClassReport, Drill, DrillFinding, TrainingRecord
 from safetyops.extensions import db
 from tests.conftest import login
@@ -295,4 +295,4 @@ def test_training_reminder_sweep_queues_once(f):
     msg = db.session.scalar(sa.select(OutboundMessage).where(OutboundMessage.kind == "drills.training"))
     assert "ГО-12" in msg.body and "01.11.2026" in msg.body
     # too early: 40 days before expiry nothing is due
-    assert services.training_reminders(dt.datetime(2026, 9, 21, 4, tzinfo=dt.UTC)) == 0  # a Monday
+    assert training.training_reminders(dt.datetime(2026, 9, 21, 4, tzinfo=dt.UTC)) == 0  # a Monday
