@@ -12,7 +12,8 @@ from ..extensions import db
 from ..schools.demo import Demo
 from ..scoping import cross_school
 from ..time import local_to_utc, now_utc
-from . import services
+from . import phone, rounds
+from . import settings as gate_settings
 from .models import EVENT_KINDS, Checkpoint, CheckpointScan, DocType, EntryKind, GateEntry, WatchlistEntry, WatchReason
 from .names import name_key, names_match
 
@@ -68,8 +69,8 @@ def gate_demo(demo: Demo) -> None:
                                 "забирать ребёнка запрещено.")
     db.session.add(watch)
     db.session.flush()
-    if not services.has_pin(guard, school):
-        services.set_pin(guard, school, DEMO_PIN)
+    if not phone.has_pin(guard, school):
+        phone.set_pin(guard, school, DEMO_PIN)
 
     today = demo.today
     yesterday = today - dt.timedelta(days=1)
@@ -99,9 +100,9 @@ def gate_demo(demo: Demo) -> None:
             doc_type=DocType.ID_CARD, doc_last4=f"{4100 + n}", purpose=purpose, host_id=users[host].id,
             in_dt=now - dt.timedelta(minutes=minutes), guard_id=guard.id))
     # two nights of rounds: all done the night before last; last night one checkpoint missed at 04:00
-    settings = services.settings_for(school)
+    settings = gate_settings.settings_for(school)
     for night, skip_last in ((yesterday - dt.timedelta(days=1), False), (yesterday, True)):
-        for i, slot in enumerate(services.night_slots(school, night, settings)):
+        for i, slot in enumerate(rounds.night_slots(school, night, settings)):
             if slot.start > now:
                 continue
             for k, cp in enumerate(checkpoints):

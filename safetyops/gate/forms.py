@@ -24,7 +24,8 @@ from .models import (
     RoundAlertMode,
     WatchReason,
 )
-from .services import clean_last4, parse_round_times
+from .services import clean_last4
+from .settings import parse_round_times
 
 IMAGES = FileAllowed(["jpg", "jpeg", "png", "webp", "heic"], _l("A photo (JPEG, PNG or WebP)."))
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..schools.models import School
-from . import services
+from . import services, sweeps
 
 
 def _each_school(fn, now: dt.datetime) -> int:
@@ -25,16 +25,16 @@ def _each_school(fn, now: dt.datetime) -> int:
 
 def rounds(now: dt.datetime) -> int:
     """Missed or late checkpoints: an SMS at once (per school setting) or the morning summary."""
-    return _each_school(lambda school, n: services.alert_missed_rounds(school, n) + services.morning_summary(school, n),
+    return _each_school(lambda school, n: sweeps.alert_missed_rounds(school, n) + sweeps.morning_summary(school, n),
                         now)
 
 
 def after_closing(now: dt.datetime) -> int:
     """Visitors still inside after closing time alert the duty administrator (once a day)."""
-    return _each_school(services.alert_after_closing, now)
+    return _each_school(sweeps.alert_after_closing, now)
 
 
 def retention(now: dt.datetime) -> int:
     """Anonymise entries older than each school's retention period.  Returns 0 (it queues no message)."""
-    _each_school(services.anonymise_expired, now)
+    _each_school(sweeps.anonymise_expired, now)
     return 0

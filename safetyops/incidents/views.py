@@ -24,6 +24,7 @@ from ..schools.models import Membership
 from ..time import local_to_utc, school_today, zone
 from ..uow import audit_read, personal_data, step
 from . import services
+from .analysis import analyse, incident_years
 from .forms import BriefingForm, EventForm, IncidentForm, PlanItemForm, RetentionForm
 from .models import (
     EVENT_KIND_LABELS,
@@ -190,7 +191,7 @@ def view(incident_id):
 
 
 def _year_arg():
-    years = services.incident_years(g.school)
+    years = incident_years(g.school)
     today = school_today(g.school)
     year = int_arg("year", today.year)  # a year with no incidents shows this year's analysis
     if not 2000 <= year <= today.year + 1:
@@ -202,7 +203,7 @@ def _year_arg():
 @requires(IncPerm.ANALYSE)
 def analysis():
     year, years = _year_arg()
-    result = services.analyse(g.school, year)
+    result = analyse(g.school, year)
     record(current_user, g.school, "incident.analysis", detail=f"year={year}")
     html = render_template("incidents/analysis.html", a=result, years=years, may_register=can(IncPerm.REGISTER),
                            **LABELS)

@@ -5,6 +5,8 @@ Cross-area interface (other areas import these):
 - `on_duty(school, day, zone_id=None, post_kind=None) -> list[User]`
 - `duties_of(user, school, day) -> list[Shift]` (`.post.name`, `.post.zone_id`, `.start_dt`, `.end_dt`)
 Both read published shifts whose (school-local) start date is `day`.
+
+Duty swaps are in `swaps.py`, the calendar feed in `feed.py`.
 """
 
 from __future__ import annotations
@@ -26,20 +28,17 @@ from ..extensions import db
 from ..notifications.outbox import notify, sms_name
 from ..schools.calendar import calendar_for
 from ..schools.models import Membership, School, Zone
-from ..time import local_to_utc, now_utc, school_today, zone
+from ..time import local_to_utc, now_utc, zone
 from . import planner, sms_texts  # noqa: F401 - sms_texts gives the outbox this area's texts
 from .models import (
     DaysRule,
-    FeedToken,
     Post,
     PostKind,
     RosterRun,
     RosterSettings,
     Shift,
     Swap,
-    SwapStatus,
     Unavailability,
-    new_feed_token,
 )
 from .permissions import RosterPerm
 
@@ -487,7 +486,7 @@ def may_oversee(user, school: School, role, day: dt.date) -> bool:
     return has_perm(role, RosterPerm.APPROVE) or is_duty_admin_now(user, school, day)
 
 
-# --- swaps ---------------------------------------------------------------------------------------
+# --- SMS (swaps and the check-in sweep) ----------------------------------------------------------
 
 
 def _notify(school: School, recipients, kind, key, params, urgent=False) -> list:
@@ -498,186 +497,3 @@ def _notify(school: School, recipients, kind, key, params, urgent=False) -> list
 def _short(text: str, n: int = 22):
     """A post name for an SMS: the reader's language part of a bilingual name, cut at a word boundary."""
     return sms_name(text, n)
-
-
-def _swap_params(school: School, shift) -> dict:
-    start = local(shift.start_dt, school)
-    return {"date": start.strftime("%d.%m"), "time": start.strftime("%H:%M"), "post": _short(shift.post.name)}
-
-
-def open_swap_of(shift: Shift) -> Swap | None:
-    return db.session.scalar(sa.select(Swap).where(Swap.school_id == shift.school_id, Swap.shift_id == shift.id,
-                                                   Swap.status.in_([SwapStatus.OFFERED, SwapStatus.ACCEPTED])))
-
-
-def offer(actor: User | None, school: School, shift: Shift, now: dt.datetime | None = None) -> Swap:
-    now = now or now_utc()
-    if shift.user_id != actor.id:
-        raise ServiceError(_l("You can offer only your own duty."))
-    if not shift.is_published:
-        raise ServiceError(_l("This duty is not published yet."))
-    if shift.start_dt <= now:
-        raise ServiceError(_l("This duty has already started; it cannot be swapped."))
-    if open_swap_of(shift) is not None:
-        raise ServiceError(_l("This duty is already offered."))
-    swap = Swap(school_id=school.id, shift_id=shift.id, from_user_id=actor.id, status=SwapStatus.OFFERED)
-    db.session.add(swap)
-    db.session.flush()
-    record(actor, school, "roster_swap.offer", swap)
-    return swap
-
-
-def _apply(actor: User | None, school: School, swap: Swap, now: dt.datetime) -> None:
-    shift = swap.shift
-    if shift.start_dt <= now:
-        raise ServiceError(_l("This duty has already started; it cannot be swapped."))
-    if shift.user_id != swap.from_user_id:
-        raise ServiceError(_l("This duty has changed hands already."))
-    clash = _overlapping(swap.to_user_id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
-    if clash is not None:
-        raise ServiceError(_l("%(name)s is already on duty at that time (%(post)s).", name=swap.to_user.full_name,
-                              post=clash.post.name))
-    shift.user_id = swap.to_user_id
-    shift.is_manual = True
-    shift.checked_in_dt = None
-    _flush_shift()
-    swap.status = SwapStatus.APPROVED
-    swap.decided_by_id = getattr(actor, "id", None)
-    swap.decided_dt = now
-    params = _swap_params(school, shift)
-    _notify(school, [swap.from_user], "rosters.swap_done", f"swap{swap.id}", params)
-    _notify(school, [swap.to_user], "rosters.swap_taken", f"swap{swap.id}", params)
-
-
-def accept(actor: User | None, school: School, swap: Swap, now: dt.datetime | None = None) -> Swap:
-    now = now or now_utc()
-    if swap.status != SwapStatus.OFFERED:
-        raise ServiceError(_l("This offer is no longer open."))
-    if swap.from_user_id == actor.id:
-        raise ServiceError(_l("You cannot take your own duty."))
-    shift = swap.shift
-    role = role_of(actor, school)
-    if role is None or role.value not in shift.post.roles:
-        raise ServiceError(_l("This post is not one you can stand."))
-    if shift.start_dt <= now:
-        raise ServiceError(_l("This duty has already started; it cannot be swapped."))
-    clash = _overlapping(actor.id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
-    if clash is not None:
-        raise ServiceError(_l("You are already on duty at that time (%(post)s).", post=clash.post.name))
-    swap.to_user_id = actor.id
-    swap.to_user = actor
-    swap.status = SwapStatus.ACCEPTED
-    record(actor, school, "roster_swap.accept", swap)
-    if settings_of(school).is_swap_approval_required:
-        params = _swap_params(school, shift)
-        _notify(school, [swap.from_user], "rosters.swap_accepted", f"swap{swap.id}", params)
-    else:
-        _apply(actor, school, swap, now)
-    db.session.flush()
-    return swap
-
-
-def approve(actor: User | None, school: School, swap: Swap, role, now: dt.datetime | None = None) -> Swap:
-    now = now or now_utc()
-    if not may_oversee(actor, school, role, school_today(school)):
-        raise ServiceError(_l("Only the duty administrator or the director can approve a swap."))
-    if swap.status != SwapStatus.ACCEPTED:
-        raise ServiceError(_l("This swap is not waiting for approval."))
-    if actor.id in (swap.from_user_id, swap.to_user_id) and not has_perm(role, RosterPerm.APPROVE):
-        raise ServiceError(_l("You cannot approve your own swap."))
-    _apply(actor, school, swap, now)
-    record(actor, school, "roster_swap.approve", swap)
-    db.session.flush()
-    return swap
-
-
-def decline(actor: User | None, school: School, swap: Swap, role, now: dt.datetime | None = None) -> Swap:
-    """The offerer withdraws, or an approver declines."""
-    now = now or now_utc()
-    if swap.status not in (SwapStatus.OFFERED, SwapStatus.ACCEPTED):
-        raise ServiceError(_l("This swap is already closed."))
-    if swap.from_user_id == actor.id:
-        swap.status = SwapStatus.CANCELLED
-    elif swap.status == SwapStatus.ACCEPTED and may_oversee(actor, school, role, school_today(school)):
-        swap.status = SwapStatus.DECLINED
-        params = _swap_params(school, swap.shift)
-        _notify(school, [swap.from_user, swap.to_user], "rosters.swap_declined", f"swap{swap.id}", params)
-    else:
-        raise ServiceError(_l("Only the duty administrator or the director can decline a swap."))
-    swap.decided_by_id, swap.decided_dt = actor.id, now
-    record(actor, school, f"roster_swap.{swap.status.value}", swap)
-    db.session.flush()
-    return swap
-
-
-def open_swaps(school: School) -> list[Swap]:
-    return list(db.session.scalars(
-        sa.select(Swap).options(selectinload(Swap.shift).selectinload(Shift.post))
-        .join(Shift, Shift.id == Swap.shift_id)
-        .where(Swap.school_id == school.id, Swap.status.in_([SwapStatus.OFFERED, SwapStatus.ACCEPTED]),
-               Shift.start_dt > now_utc())
-        .order_by(Shift.start_dt)))
-
-
-# --- iCal feed ----------------------------------------------------------------------------------
-
-
-def feed_token_of(user, school: School) -> FeedToken | None:
-    return db.session.scalar(sa.select(FeedToken).where(FeedToken.user_id == user.id,
-                                                        FeedToken.school_id == school.id))
-
-
-def renew_feed_token(actor: User | None, school: School) -> FeedToken:
-    """A new secret URL; the old one stops working."""
-    token = feed_token_of(actor, school)
-    if token is None:
-        token = FeedToken(user_id=actor.id, school_id=school.id)
-        db.session.add(token)
-    token.token = new_feed_token()
-    token.created_dt = now_utc()
-    db.session.flush()
-    record(actor, school, "roster_feed.renew", token)
-    return token
-
-
-def revoke_feed_token(actor: User | None, school: School) -> None:
-    token = feed_token_of(actor, school)
-    if token is not None:
-        record(actor, school, "roster_feed.revoke", token)
-        db.session.delete(token)
-        db.session.flush()
-
-
-def feed_by_token(token: str) -> FeedToken | None:
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(sa.select(FeedToken).where(FeedToken.token == token)
-                             .execution_options(cross_school="the calendar link's secret token names the school"))
-
-
-def ical(feed: FeedToken, now: dt.datetime | None = None) -> bytes:
-    """The person's published duties from 60 days back to a year ahead, as iCalendar."""
-    import icalendar
-
-    now = now or now_utc()
-    school = db.session.get(School, feed.school_id)
-    today = school_today(school)
-    shifts = shifts_between(school, today - dt.timedelta(days=60), today + dt.timedelta(days=366),
-                            user_id=feed.user_id)
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//SafetyOps//rosters//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{school.name}: {_l('Duty')}")
-    cal.add("x-wr-timezone", school.timezone)
-    for s in shifts:
-        ev = icalendar.Event()
-        ev.add("uid", f"shift-{s.id}@safetyops")
-        ev.add("dtstamp", now)
-        ev.add("dtstart", s.start_dt)
-        ev.add("dtend", s.end_dt)
-        ev.add("summary", f"{_l('Duty')}: {s.post.name}")
-        if s.post.zone is not None:
-            ev.add("location", s.post.zone.name)
-        cal.add_component(ev)
-    feed.last_used_dt = now
-    return cal.to_ical()

@@ -22,7 +22,9 @@ from ..schools.calendar import calendar_for
 from ..schools.models import Zone
 from ..time import now_utc, school_today
 from ..uow import personal_data, step
+from . import feed as duty_feed
 from . import printing, services, staff_import
+from . import swaps as duty_swaps
 from .forms import (
     WEEKDAY_LABELS,
     GenerateForm,
@@ -131,7 +133,7 @@ def _cards(user, school, role, today):
                               tone="danger", count=len(missing),
                               lines=[f"{s.user.full_name} · {s.post.name} · {_local(s.start_dt):%H:%M}"
                                      for s in missing[:5]]))
-        waiting = [s for s in services.open_swaps(school) if s.status == SwapStatus.ACCEPTED]
+        waiting = [s for s in duty_swaps.open_swaps(school) if s.status == SwapStatus.ACCEPTED]
         if waiting:
             cards.append(Card(title=_("Swaps to approve"), url=url_for("rosters.swaps"), urgency=45,
                               tone="warning", count=len(waiting)))
@@ -149,7 +151,7 @@ def my():
                                      user_id=current_user.id)
     now = now_utc()
     shifts = [s for s in shifts if s.end_dt > now]
-    offered = {sw.shift_id: sw for sw in services.open_swaps(g.school)}
+    offered = {sw.shift_id: sw for sw in duty_swaps.open_swaps(g.school)}
     return render_template("rosters/my.html", shifts=shifts, now=now, today=today, offered=offered,
                            early=services.CHECKIN_EARLY,
                            checks={s.id: _zone_checks_url(s.post.zone_id) for s in shifts})
@@ -172,7 +174,7 @@ def checkin(shift_id):
 def offer(shift_id):
     shift = get_or_404(Shift, shift_id)
     with step(flash_category=None) as done:
-        services.offer(current_user, g.school, shift)
+        duty_swaps.offer(current_user, g.school, shift)
     if not done:
         return _fail(done.error, "rosters.my")
     flash(_("Your duty is offered to colleagues."), "success")
@@ -186,7 +188,7 @@ def offer(shift_id):
 @requires(RosterPerm.VIEW)
 def swaps():
     today = school_today(g.school)
-    rows = services.open_swaps(g.school)
+    rows = duty_swaps.open_swaps(g.school)
     kinds = _kinds_for(g.role)
     if kinds is not None:
         rows = [s for s in rows if s.shift.post.kind in kinds]
@@ -208,21 +210,21 @@ def _swap_action(swap_id, fn, done_message):
 @bp.post("/swaps/<int:swap_id>/accept")
 @requires(RosterPerm.VIEW)
 def swap_accept(swap_id):
-    return _swap_action(swap_id, lambda s: services.accept(current_user, g.school, s),
+    return _swap_action(swap_id, lambda s: duty_swaps.accept(current_user, g.school, s),
                         _("You took the duty. It is yours once approved."))
 
 
 @bp.post("/swaps/<int:swap_id>/approve")
 @requires(RosterPerm.VIEW)
 def swap_approve(swap_id):
-    return _swap_action(swap_id, lambda s: services.approve(current_user, g.school, s, g.role),
+    return _swap_action(swap_id, lambda s: duty_swaps.approve(current_user, g.school, s, g.role),
                         _("Swap approved."))
 
 
 @bp.post("/swaps/<int:swap_id>/decline")
 @requires(RosterPerm.VIEW)
 def swap_decline(swap_id):
-    return _swap_action(swap_id, lambda s: services.decline(current_user, g.school, s, g.role), _("Done."))
+    return _swap_action(swap_id, lambda s: duty_swaps.decline(current_user, g.school, s, g.role), _("Done."))
 
 
 @bp.get("/checkins")
@@ -339,13 +341,13 @@ def pdf_week():
 def feed():
     if request.method == "POST":  # CSRF is checked for every POST by Flask-WTF's CSRFProtect
         if request.form.get("action") == "revoke":
-            services.revoke_feed_token(current_user, g.school)
+            duty_feed.revoke_feed_token(current_user, g.school)
             flash(_("The calendar link no longer works."), "success")
         else:
-            services.renew_feed_token(current_user, g.school)
+            duty_feed.renew_feed_token(current_user, g.school)
             flash(_("A new calendar link is ready; the old one no longer works."), "success")
         return redirect(url_for("rosters.feed"))
-    token = services.feed_token_of(current_user, g.school)
+    token = duty_feed.feed_token_of(current_user, g.school)
     url = url_for("rosters.feed_ics", feed_token=token.token, _external=True) if token else None
     return render_template("rosters/feed.html", url=url, webcal=url.replace("https://", "webcal://").replace(
         "http://", "webcal://") if url else None)
@@ -354,10 +356,10 @@ def feed():
 @bp.get("/calendar/<feed_token>.ics")
 @public
 def feed_ics(feed_token):
-    feed = services.feed_by_token(feed_token)
+    feed = duty_feed.feed_by_token(feed_token)
     if feed is None:
         abort(404)
-    data = services.ical(feed)
+    data = duty_feed.ical(feed)
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 

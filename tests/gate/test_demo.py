@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from safetyops.extensions import db
-from safetyops.gate import services
+from safetyops.gate import daily, services
 from safetyops.gate.models import Checkpoint, CheckpointScan, GateEntry, WatchlistEntry
 
 
@@ -29,8 +29,8 @@ def test_demo_builds_gate_data_once(app_ctx):
     school = db.session.scalar(sa.select(School).where(School.name == SCHOOL_NAME))
     assert len(services.on_site_now(school)) >= 2
     yesterday = school_today(school) - dt.timedelta(days=1)
-    rep = services.daily_report(school, yesterday)
+    rep = daily.daily_report(school, yesterday)
     assert len(rep.watch_hits) == 1 and rep.late_staff and rep.not_signed_out
-    before = services.daily_report(school, yesterday - dt.timedelta(days=1))
+    before = daily.daily_report(school, yesterday - dt.timedelta(days=1))
     assert before.rounds_missed == 0 and before.rounds_late == 1
     assert rep.rounds_missed == 1 or rep.rounds[-1].start > services.now_utc()

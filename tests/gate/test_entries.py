@@ -12,7 +12,7 @@ import time_machine
 from safetyops.audit.models import AuditEvent
 from safetyops.errors_service import ServiceError
 from safetyops.extensions import db
-from safetyops.gate import services
+from safetyops.gate import services, sweeps
 from safetyops.gate.models import EntryKind, GateEntry
 from safetyops.gate.names import name_key, names_match
 from safetyops.notifications.models import OutboundMessage
@@ -352,7 +352,7 @@ def test_name_search_by_any_word_in_any_script(f):
     assert services.search(f.school_a, "Джумаб Эрл") == [e]
     assert services.search(f.school_a, "maratovich jumabaev") == [e]
     assert services.search(f.school_a, "petr") == []
-    services.anonymise_expired(f.school_a, e.in_dt + dt.timedelta(days=400))
+    sweeps.anonymise_expired(f.school_a, e.in_dt + dt.timedelta(days=400))
     assert services.search(f.school_a, "erlan") == []
 
 

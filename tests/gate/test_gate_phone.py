@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from safetyops.extensions import db
-from safetyops.gate import services
+from safetyops.gate import phone
 from safetyops.gate.models import GateShift
 from tests.factories import PASSWORD
 from tests.gate.helpers import english  # noqa: F401  (autouse)
@@ -19,15 +19,15 @@ def test_pin_rules(f):
 
     for bad in ("12", "abcd", "1111", "1234", "123456789"):
         with pytest.raises(ServiceError):
-            services.set_pin(guard, f.school_a, bad)
-    services.set_pin(guard, f.school_a, "2580")
-    assert services.check_unlock(guard, f.school_a, "2580") is True
-    assert services.check_unlock(guard, f.school_a, "0000") is False
+            phone.set_pin(guard, f.school_a, bad)
+    phone.set_pin(guard, f.school_a, "2580")
+    assert phone.check_unlock(guard, f.school_a, "2580") is True
+    assert phone.check_unlock(guard, f.school_a, "0000") is False
 
 
 def test_locked_phone_shows_only_the_lock_screen_until_the_pin(client, as_role, f):
     guard = as_role("guard")
-    services.set_pin(guard, f.school_a, "2580")
+    phone.set_pin(guard, f.school_a, "2580")
     e = f.gate_entry()
     assert client.submit("/gate/lock", {}, page="/gate/").status_code == 302
     resp = client.get("/gate/")
@@ -44,7 +44,7 @@ def test_locked_phone_shows_only_the_lock_screen_until_the_pin(client, as_role, 
 
 def test_five_wrong_pins_end_the_session(client, as_role, f):
     guard = as_role("guard")
-    services.set_pin(guard, f.school_a, "2580")
+    phone.set_pin(guard, f.school_a, "2580")
     client.submit("/gate/lock", {}, page="/gate/")
     for _ in range(4):
         client.submit("/gate/unlock", {"secret": "9999"}, page="/gate/locked")
@@ -106,7 +106,7 @@ def _restore(client, value):
 
 def test_replaying_a_cookie_from_before_the_lock_does_not_skip_the_pin(client, f):
     guard = f.user("guard", username="guard_replay")
-    services.set_pin(guard, f.school_a, "2580")
+    phone.set_pin(guard, f.school_a, "2580")
     client.set_cookie("gate_device", "phone-3", domain="localhost")
     client.submit("/login", {"login": "guard_replay", "password": PASSWORD})
     assert client.get("/gate/").status_code == 200
@@ -134,7 +134,7 @@ def test_a_session_without_a_shift_ends_its_older_copies_when_locked(client, as_
     """Signed in before the phone had its device cookie: no shift holds the lock yet, so locking
     ends every earlier copy of the session cookie and goes on under a shift that holds it."""
     guard = as_role("guard")
-    services.set_pin(guard, f.school_a, "2580")
+    phone.set_pin(guard, f.school_a, "2580")
     assert client.get("/gate/").status_code == 200
     unlocked = _session_cookie(client)
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from safetyops.errors_service import ServiceError
 from safetyops.extensions import db
-from safetyops.gate import jobs, services
-from safetyops.gate.models import GateEntry, GateSettings, RoundAlertMode
+from safetyops.gate import daily, jobs, rounds, services, settings, sweeps
+from safetyops.gate.models import CheckpointScan, GateEntry, GateSettings, RoundAlertMode
 from safetyops.notifications.models import OutboundMessage
 from tests.gate.helpers import english  # noqa: F401  (autouse)
 
@@ -28,7 +28,7 @@ def sms(kind):
 
 
 def test_night_slots_cross_midnight(f):
-    slots = services.night_slots(f.school_a, NIGHT)
+    slots = rounds.night_slots(f.school_a, NIGHT)
     assert [s.start for s in slots] == [local(NIGHT, 22), local(NIGHT + dt.timedelta(days=1), 1),
                                         local(NIGHT + dt.timedelta(days=1), 4)]
     assert slots[0].deadline == local(NIGHT, 22, 40) and slots[0].window_end == slots[1].start
@@ -37,37 +37,37 @@ def test_night_slots_cross_midnight(f):
 def test_scans_are_on_time_late_or_missed(f):
     guard = f.user("guard")
     a, b = f.checkpoint(name="Boiler room"), f.checkpoint(name="Back door")
-    services.record_scan(guard, f.school_a, a, now=local(NIGHT, 22, 10))
-    services.record_scan(guard, f.school_a, b, method="code", now=local(NIGHT, 23, 30))
-    first = services.night_rounds(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 0, 30))[0]
+    rounds.record_scan(guard, f.school_a, a, now=local(NIGHT, 22, 10))
+    rounds.record_scan(guard, f.school_a, b, method="code", now=local(NIGHT, 23, 30))
+    first = rounds.night_rounds(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 0, 30))[0]
     assert [(cp.name, st) for cp, _scan, st in first.results] == [("Boiler room", "done"), ("Back door", "late")]
-    later = services.night_rounds(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 1, 10))
+    later = rounds.night_rounds(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 1, 10))
     assert [s for _cp, _scan, s in later[1].results] == ["due", "due"]
-    morning = services.night_rounds(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 8))
+    morning = rounds.night_rounds(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 8))
     assert morning[1].count("missed") == 2 and morning[2].count("missed") == 2
 
 
 def test_a_retried_scan_is_stored_once(f):
     cp = f.checkpoint()
-    s1, c1 = services.record_scan(None, f.school_a, cp, client_id="k")
-    s2, c2 = services.record_scan(None, f.school_a, cp, client_id="k")
+    s1, c1 = rounds.record_scan(None, f.school_a, cp, client_id="k")
+    s2, c2 = rounds.record_scan(None, f.school_a, cp, client_id="k")
     assert c1 and not c2 and s1.id == s2.id
 
 
 def test_unknown_code_and_other_schools_checkpoint(f):
     theirs = f.checkpoint(f.school_b, code="THEIRS")
     with pytest.raises(ServiceError, match="Unknown checkpoint"):
-        services.checkpoint_by_code(f.school_a, "NOPE99")
+        rounds.checkpoint_by_code(f.school_a, "NOPE99")
     with pytest.raises(ServiceError, match="another school"):
-        services.checkpoint_by_code(f.school_a, " theirs ")
+        rounds.checkpoint_by_code(f.school_a, " theirs ")
     with pytest.raises(ServiceError):
-        services.record_scan(None, f.school_a, theirs)
+        rounds.record_scan(None, f.school_a, theirs)
 
 
 def test_missed_round_alerts_once_at_once(f):
     deputy = f.user("deputy", phone="+996555000002")
     cp = f.checkpoint()
-    services.record_scan(None, f.school_a, cp, now=local(NIGHT, 22, 5))
+    rounds.record_scan(None, f.school_a, cp, now=local(NIGHT, 22, 5))
     f.checkpoint()  # never scanned
     assert jobs.rounds(local(NIGHT, 22, 30)) == 0  # grace not over yet
     assert jobs.rounds(local(NIGHT, 22, 45)) == 1
@@ -84,7 +84,7 @@ def test_morning_mode_sends_one_summary(f):
                                 morning_time=dt.time(7, 30), round_times="22:00", round_grace_minutes=30,
                                 retention_days=90, closing_time=dt.time(19), is_host_sms_on=True, lock_minutes=3))
     cp = f.checkpoint()
-    services.record_scan(None, f.school_a, cp, now=local(NIGHT, 22, 10))
+    rounds.record_scan(None, f.school_a, cp, now=local(NIGHT, 22, 10))
     f.checkpoint()
     next_day = NIGHT + dt.timedelta(days=1)
     assert jobs.rounds(local(NIGHT, 23)) == 0  # no at-once alert in morning mode
@@ -130,12 +130,12 @@ def test_retention_anonymises_old_entries_once(f):
     jobs.retention(now)
     assert (old.name, old.doc_last4, old.phone, old.purpose, old.photo_id) == ("—", None, None, "", None)
     assert old.anonymised_dt == now and young.name == "Young Person" and w.name == "Kept Forever"
-    assert services.anonymise_expired(f.school_a, now) == 0  # idempotent
+    assert sweeps.anonymise_expired(f.school_a, now) == 0  # idempotent
     db.session.add(GateSettings(school_id=f.school_a.id, retention_days=30, closing_time=dt.time(19),
                                 round_times="22:00", round_grace_minutes=30, round_alert_mode=RoundAlertMode.AT_ONCE,
                                 morning_time=dt.time(7), is_host_sms_on=True, lock_minutes=3))
     db.session.flush()
-    assert services.anonymise_expired(f.school_a, now) == 1 and young.name == "—"
+    assert sweeps.anonymise_expired(f.school_a, now) == 1 and young.name == "—"
 
 
 def test_daily_report_and_counts(f):
@@ -149,14 +149,14 @@ def test_daily_report_and_counts(f):
                  is_refused=True)
     f.gate_entry(name="Other day", in_dt=local(NIGHT, 0) - dt.timedelta(hours=1))
     cp = f.checkpoint()
-    services.record_scan(guard, f.school_a, cp, now=local(NIGHT, 22, 15))
-    rep = services.daily_report(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 9))
+    rounds.record_scan(guard, f.school_a, cp, now=local(NIGHT, 22, 15))
+    rep = daily.daily_report(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 9))
     assert rep.total == 4 and rep.by_kind["visitor"] == 2 and rep.by_kind["parent"] == 1
     assert [e.name for e in rep.late_staff] == ["Late Teacher"]
     assert [e.name for e in rep.not_signed_out] == ["B"]
     assert [e.name for e in rep.watch_hits] == ["Bad Guy"] and rep.refused == 1
     assert (rep.rounds_done, rep.rounds_late, rep.rounds_missed) == (1, 0, 2)
-    c = services.day_counts(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 9))
+    c = daily.day_counts(f.school_a, NIGHT, now=local(NIGHT + dt.timedelta(days=1), 9))
     assert (c["total"], c["watch_hits"], c["not_signed_out"], c["rounds_missed"]) == (4, 1, 1, 2)
 
 
@@ -195,7 +195,7 @@ def test_scan_pages(client, as_role, f):
     assert resp.status_code == 422 and "Unknown checkpoint" in resp.get_data(as_text=True)
     resp = client.submit("/gate/rounds/scan", {"code": "boil 42", "client_id": "s3"}, page="/gate/rounds")
     assert resp.status_code == 302
-    scans = db.session.scalars(sa.select(services.CheckpointScan).order_by(services.CheckpointScan.id)).all()
+    scans = db.session.scalars(sa.select(CheckpointScan).order_by(CheckpointScan.id)).all()
     assert [(s.checkpoint_id, s.method) for s in scans] == [(cp.id, "qr"), (cp.id, "code")]
 
 
@@ -219,7 +219,7 @@ def test_settings_refuse_bad_round_times(client, as_role, f):
                                             "round_alert_mode": "morning", "morning_time": "07:30",
                                             "lock_minutes": "3"}, page="/gate/settings")
     assert resp.status_code == 302
-    row = services.settings_for(f.school_a)
+    row = settings.settings_for(f.school_a)
     assert row.round_times == "22:00, 04:00" and row.retention_days == 60 and row.closing_time == dt.time(18)
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import time_machine
 
 from safetyops.extensions import db
-from safetyops.incidents import services
+from safetyops.incidents import analysis, services
 from safetyops.incidents.jobs import anonymise
 from safetyops.incidents.models import IncidentSettings, RoadIncident
 
@@ -31,7 +31,7 @@ def _data(f):
 
 def test_the_analysis_counts_by_month_place_mode_age_and_time(f):
     _data(f)
-    a = services.analyse(f.school_a, 2025)
+    a = analysis.analyse(f.school_a, 2025)
     assert a.total == 3 and a.serious == 1 and a.with_measures == 1 and a.on_school_route == 3
     charts = {c.key: c for c in a.charts}
     assert [b.count for b in charts["month"].bars] == [0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0, 0]

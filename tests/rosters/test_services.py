@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from safetyops.errors_service import ServiceError
 from safetyops.extensions import db
-from safetyops.rosters import services
+from safetyops.rosters import feed, services, swaps
 from safetyops.rosters.models import RosterSettings, Shift, Swap, SwapStatus
 
 MONDAY = dt.date(2026, 11, 23)
@@ -240,16 +240,16 @@ def test_swap_offer_accept_approve_notifies_both(f):
     deputy = f.user("deputy")
     shift = f.shift(f.post(), teacher, MONDAY)
     with time_machine.travel(MONDAY_7AM - dt.timedelta(days=1), tick=False):
-        swap = services.offer(teacher, f.school_a, shift)
+        swap = swaps.offer(teacher, f.school_a, shift)
         with pytest.raises(ServiceError, match="already offered"):
-            services.offer(teacher, f.school_a, shift)
+            swaps.offer(teacher, f.school_a, shift)
         with pytest.raises(ServiceError, match="your own"):
-            services.accept(teacher, f.school_a, swap)
-        services.accept(colleague, f.school_a, swap)
+            swaps.accept(teacher, f.school_a, swap)
+        swaps.accept(colleague, f.school_a, swap)
         assert swap.status == SwapStatus.ACCEPTED and shift.user_id == teacher.id
         with pytest.raises(ServiceError, match="Only the duty administrator"):
-            services.approve(f.user("teacher"), f.school_a, swap, "teacher")
-        services.approve(deputy, f.school_a, swap, "deputy")
+            swaps.approve(f.user("teacher"), f.school_a, swap, "teacher")
+        swaps.approve(deputy, f.school_a, swap, "deputy")
     assert swap.status == SwapStatus.APPROVED and shift.user_id == colleague.id and shift.is_manual
     assert _outbox_kinds() == sorted([("rosters.swap_accepted", teacher.id), ("rosters.swap_done", teacher.id),
                                       ("rosters.swap_taken", colleague.id)])
@@ -260,7 +260,7 @@ def test_swap_without_approval_is_immediate_and_duty_admin_may_approve(f):
     teacher, colleague = f.user("teacher"), f.user("teacher")
     shift = f.shift(f.post(start="14:00", end="16:00"), teacher, MONDAY)
     with time_machine.travel(MONDAY_7AM, tick=False):
-        swap = services.accept(colleague, f.school_a, services.offer(teacher, f.school_a, shift))
+        swap = swaps.accept(colleague, f.school_a, swaps.offer(teacher, f.school_a, shift))
     assert swap.status == SwapStatus.APPROVED and shift.user_id == colleague.id
 
 
@@ -270,8 +270,8 @@ def test_duty_admin_of_the_day_approves(f):
     f.shift(f.post(kind="duty_admin", start="07:30", end="08:00", roles="teacher"), admin_teacher, MONDAY)
     shift = f.shift(f.post(start="14:00", end="16:00"), teacher, MONDAY)
     with time_machine.travel(MONDAY_7AM, tick=False):
-        swap = services.accept(colleague, f.school_a, services.offer(teacher, f.school_a, shift))
-        services.approve(admin_teacher, f.school_a, swap, "teacher")
+        swap = swaps.accept(colleague, f.school_a, swaps.offer(teacher, f.school_a, shift))
+        swaps.approve(admin_teacher, f.school_a, swap, "teacher")
     assert shift.user_id == colleague.id
 
 
@@ -282,17 +282,17 @@ def test_swap_refusals(f):
     f.shift(f.post(start="09:00", end="10:00"), colleague, MONDAY)
     with time_machine.travel(MONDAY_7AM, tick=False):
         with pytest.raises(ServiceError, match="only your own"):
-            services.offer(colleague, f.school_a, shift)
-        swap = services.offer(teacher, f.school_a, shift)
+            swaps.offer(colleague, f.school_a, shift)
+        swap = swaps.offer(teacher, f.school_a, shift)
         with pytest.raises(ServiceError, match="already on duty"):
-            services.accept(colleague, f.school_a, swap)
+            swaps.accept(colleague, f.school_a, swap)
         with pytest.raises(ServiceError, match="not one you can stand"):
-            services.accept(guard, f.school_a, swap)
-        services.decline(teacher, f.school_a, swap, "teacher")
+            swaps.accept(guard, f.school_a, swap)
+        swaps.decline(teacher, f.school_a, swap, "teacher")
         assert swap.status == SwapStatus.CANCELLED
     with time_machine.travel(MONDAY_7AM + dt.timedelta(hours=2), tick=False):
         with pytest.raises(ServiceError, match="already started"):
-            services.offer(teacher, f.school_a, shift)
+            swaps.offer(teacher, f.school_a, shift)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Swap)) == 1
 
 
@@ -306,17 +306,17 @@ def test_ical_feed_lists_my_published_duties_and_revokes(f):
     f.shift(f.post(name="Canteen"), teacher, MONDAY)
     f.shift(f.post(name="Draft"), teacher, MONDAY + dt.timedelta(1), published=False)
     f.shift(f.post(name="Not mine"), f.user("teacher"), MONDAY)
-    token = services.renew_feed_token(teacher, f.school_a)
+    token = feed.renew_feed_token(teacher, f.school_a)
     with time_machine.travel(MONDAY_7AM, tick=False):
-        cal = icalendar.Calendar.from_ical(services.ical(services.feed_by_token(token.token)))
+        cal = icalendar.Calendar.from_ical(feed.ical(feed.feed_by_token(token.token)))
     events = [c for c in cal.walk("VEVENT")]
     assert [str(e["summary"]) for e in events] == ["Duty: Canteen"]
     assert events[0].decoded("dtstart") == dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
     old = token.token
-    services.renew_feed_token(teacher, f.school_a)
-    assert services.feed_by_token(old) is None
-    services.revoke_feed_token(teacher, f.school_a)
-    assert services.feed_token_of(teacher, f.school_a) is None
+    feed.renew_feed_token(teacher, f.school_a)
+    assert feed.feed_by_token(old) is None
+    feed.revoke_feed_token(teacher, f.school_a)
+    assert feed.feed_token_of(teacher, f.school_a) is None
 
 
 # --- sweeps ---------------------------------------------------------------------------------------------
