@@ -10,9 +10,9 @@ from ..extensions import db
 from ..schools.demo import MORE_TEACHERS, PEOPLE
 from ..scoping import cross_school
 from ..time import now_utc
-from .dispatcher import flag_phone, record_opt_out
 from .models import Channel, MessageStatus, NotificationPreference, OutboundMessage
 from .outbox import notify
+from .outcomes import flag_phone, record_opt_out
 from .services import BROADCAST, audience
 
 DEMO_TOKEN = "d" * 32

@@ -18,7 +18,6 @@ from ..extensions import db
 from ..schools.models import Membership, School
 from ..time import now_utc
 from . import budget, routes, segments
-from .dispatcher import apply_provider_status, record_opt_out, resolve_by_callback
 from .latin import to_latin
 from .models import (
     SMS_CHANNELS,
@@ -32,6 +31,7 @@ from .models import (
     TelegramMode,
 )
 from .outbox import notify, register_text
+from .outcomes import apply_provider_status, record_opt_out, resolve_by_callback
 from .telegram_models import chats_for
 
 BROADCAST = "broadcast"

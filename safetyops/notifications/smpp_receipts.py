@@ -2,7 +2,7 @@
 
 The SMSC sends a receipt (``deliver_sm``) on the gateway's transceiver connection; `SmppGateway.poll`
 answers it and hands it over; `apply_receipts` applies it like a Twilio status callback
-(`dispatcher.apply_provider_status`: once per (id, status), never backwards). A receipt can come
+(`outcomes.apply_provider_status`: once per (id, status), never backwards). A receipt can come
 before the dispatcher stored the message id (the id is stored with the next message's commit): it is
 kept and tried again for RECEIPT_HOLD_S. Receipts lost while no listener ran are caught up by the
 dispatcher's reconciliation (``query_sm``, when the SMSC supports it).
@@ -24,7 +24,7 @@ from flask import Flask
 from ..extensions import db
 from ..scoping import cross_school
 from ..time import now_utc
-from .dispatcher import apply_provider_status
+from .outcomes import apply_provider_status
 from .routes import gateway_named
 from .smpp_gateway import Receipt, SmppGateway
 

@@ -24,7 +24,7 @@ from ..pdf import FontMissing
 from ..schools import services as school_services
 from ..schools.models import AREA_LABELS
 from ..uow import audit_read, personal_data, step
-from . import register, services
+from . import register, search, services, subject_access
 from .forms import ConsentForm, SubjectActionForm, SubjectForm, WithdrawForm
 from .models import PURPOSE_LABELS, SUBJECT_KIND_LABELS, Consent, ConsentScan
 from .permissions import can_handle, officer_only
@@ -86,18 +86,18 @@ def _subject_form(data: dict | None = None) -> SubjectForm:
     return form
 
 
-def _subject_from(form) -> services.Subject:
+def _subject_from(form) -> search.Subject:
     exact = form.exact.data in (True, "1", "y")
-    return services.Subject(kind=form.kind.data or "", user_id=form.user_id.data, name=(form.name.data or "").strip(),
+    return search.Subject(kind=form.kind.data or "", user_id=form.user_id.data, name=(form.name.data or "").strip(),
                             doc=(form.doc.data or "").strip(), class_id=form.class_id.data, exact=exact)
 
 
 def _dossier(found, locale):
     """The dossier for this reader: injuries' health details only for those who may read them."""
-    return services.dossier(current_user, g.school, found, str(locale), health=has_perm(g.role, AccPerm.HEALTH))
+    return subject_access.dossier(current_user, g.school, found, str(locale), health=has_perm(g.role, AccPerm.HEALTH))
 
 
-def _action_form(subject: services.Subject) -> SubjectActionForm:
+def _action_form(subject: search.Subject) -> SubjectActionForm:
     return SubjectActionForm(formdata=None, data={"kind": subject.kind, "user_id": subject.user_id,
                                                   "name": subject.name, "doc": subject.doc,
                                                   "class_id": subject.class_id, "exact": "1" if subject.exact else ""})
@@ -111,7 +111,7 @@ def subject():
     found = dossier = None
     if form.validate_on_submit():
         try:
-            found = services.find(g.school, _subject_from(form))
+            found = search.find(g.school, _subject_from(form))
         except ServiceError as err:
             err.attach(form)
         else:
@@ -125,7 +125,7 @@ def _found_or_back(form):
     if not form.validate_on_submit():
         abort(400)
     try:
-        return services.find(g.school, _subject_from(form))
+        return search.find(g.school, _subject_from(form))
     except ServiceError:
         abort(400)
 

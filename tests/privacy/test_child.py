@@ -24,7 +24,7 @@ from safetyops.drills.models import ClassReport, Guardian, Handover, Student
 from safetyops.extensions import db
 from safetyops.gate.models import GateEntry
 from safetyops.incidents.models import RoadIncident
-from safetyops.privacy import services
+from safetyops.privacy import search, services
 from safetyops.privacy.models import Consent, Purpose, SubjectKind
 from safetyops.roadsafety.models import SquadMember
 from safetyops.time import now_utc
@@ -184,16 +184,16 @@ def test_the_class_narrows_the_search_and_another_schools_class_is_refused(clien
     w = _world(f)
     klass_6 = _class(f, "6Б")
     namesake = _on_list(f.school_a, klass_6, NAME, [])
-    found = services.find(f.school_a, services.Subject("student", name=NAME))
+    found = search.find(f.school_a, search.Subject("student", name=NAME))
     assert sorted(s.id for s in found.students) == sorted([w["child"].id, namesake.id])
-    found = services.find(f.school_a, services.Subject("student", name=NAME, class_id=w["klass"].id))
+    found = search.find(f.school_a, search.Subject("student", name=NAME, class_id=w["klass"].id))
     assert [s.id for s in found.students] == [w["child"].id]
     assert [i.id for i in found.injuries] == [w["injury"].id]
     assert [r.id for r in found.incidents] == [w["road"].id]
-    found = services.find(f.school_a, services.Subject("student", name=NAME, class_id=klass_6.id))
+    found = search.find(f.school_a, search.Subject("student", name=NAME, class_id=klass_6.id))
     assert [s.id for s in found.students] == [namesake.id] and not found.injuries
-    with pytest.raises(services.ServiceError) as err:
-        services.find(f.school_a, services.Subject("student", name=NAME, class_id=w["klass_b"].id))
+    with pytest.raises(search.ServiceError) as err:
+        search.find(f.school_a, search.Subject("student", name=NAME, class_id=w["klass_b"].id))
     assert err.value.field == "class_id"
     login(client, f.user("director", f.school_a))
     page = client.submit("/privacy/subject", {"kind": "student", "name": NAME, "class_id": w["klass_b"].id})
@@ -202,7 +202,7 @@ def test_the_class_narrows_the_search_and_another_schools_class_is_refused(clien
 
 def test_exact_spelling_leaves_out_the_latin_and_reordered_spellings(f):
     w = _world(f)
-    found = services.find(f.school_a, services.Subject("student", name=NAME, exact=True))
+    found = search.find(f.school_a, search.Subject("student", name=NAME, exact=True))
     assert [s.id for s in found.students] == [w["child"].id]
     assert not found.injuries and not found.squad  # "Asanov Bakyt", "Бакыт Асанов"
     assert [i.id for i in found.incidents] == [w["road"].id]  # case and spaces still do not matter
@@ -243,7 +243,7 @@ def test_correcting_the_name_changes_every_record_found_and_nothing_else(client,
     (event,) = _events("privacy.correct")
     assert "Асан" not in event.detail and "Бакыт" not in event.detail
     # found under the new name
-    found = services.find(f.school_a, services.Subject("student", name="Асанбеков Бакыт"))
+    found = search.find(f.school_a, search.Subject("student", name="Асанбеков Бакыт"))
     assert found.students and found.injuries and found.roll_calls
 
 
@@ -316,7 +316,7 @@ def test_erasure_anonymises_and_the_reports_figures_stay(client, f):
     assert "Асан" not in erase.detail and "Бакыт" not in erase.detail and erase.detail.startswith("kind=student")
     assert verify_chain().ok
     # nothing is found any more; a second erasure changes nothing
-    found = services.find(school, services.Subject("student", name=NAME))
+    found = search.find(school, search.Subject("student", name=NAME))
     assert found.is_empty
     assert services.erase(director, school, found).erased == 0
 
@@ -337,8 +337,8 @@ def test_the_names_of_anonymised_children_are_never_matched(f):
     gone.full_name, gone.name_key, gone.anonymised_dt = f"— {gone.id}", "", now_utc()
     db.session.flush()
     for query in (str(gone.id), f"— {gone.id}", "—"):
-        with pytest.raises(services.ServiceError) as err:
-            services.find(f.school_a, services.Subject("student", name=query))
+        with pytest.raises(search.ServiceError) as err:
+            search.find(f.school_a, search.Subject("student", name=query))
         assert err.value.field == "name"
 
 
@@ -347,13 +347,13 @@ def test_a_longer_name_is_counted_not_included(client, f):
     _on_list(f.school_a, klass, NAME, [])
     _on_list(f.school_a, klass, "Асанов Бакыт Маратович", [])
     _on_list(f.school_a, klass, "Асанов Бакыт 2", [])  # a namesake the school numbered
-    found = services.find(f.school_a, services.Subject("student", name=NAME))
+    found = search.find(f.school_a, search.Subject("student", name=NAME))
     assert [s.full_name for s in found.students] == [NAME] and found.near == 2
     login(client, f.user("director", f.school_a))
     page = client.submit("/privacy/subject", {"kind": "student", "name": NAME}).get_data(as_text=True)
     assert "2 more records hold a longer name with these words" in page
     assert "Маратович" not in page and "Бакыт 2" not in page
-    found = services.find(f.school_a, services.Subject("student", name="Асанов Бакыт 2"))
+    found = search.find(f.school_a, search.Subject("student", name="Асанов Бакыт 2"))
     assert [s.full_name for s in found.students] == ["Асанов Бакыт 2"]
 
 
