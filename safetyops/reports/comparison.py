@@ -32,10 +32,10 @@ from ..inspections.models import (
     Schedule,
     Severity,
 )
-from ..inspections.periods import occurrences_between, period_end
 from ..schools.calendar import Entry, SchoolCalendar, school_year_start
 from ..schools.models import CalendarEntry, CalendarKind, District, Membership, School
 from ..time import now_utc
+from .periods import DuePeriods
 
 #: Days of checks counted for "on time".
 CHECK_DAYS = 7
@@ -177,7 +177,7 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
 
     # checks on time: every active schedule and the runs of the periods counted, read once for all schools as
     # plain columns (no ORM objects, no time zone conversion of each run's time); the periods are computed once
-    # per (frequency, window, time zone, calendar) that schools share (_DuePeriods)
+    # per (frequency, window, time zone, calendar) that schools share (`periods.DuePeriods`)
     first = today - dt.timedelta(days=CHECK_DAYS - 1)
     schedules = _plain(
         sa.select(Schedule.id, Schedule.school_id, sa.type_coerce(Schedule.frequency, sa.String).label("frequency"),
@@ -185,7 +185,7 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
         .where(Schedule.school_id.in_(in_district), Schedule.is_active.is_(True)))
     calendars = _calendars(in_district, {s.id: s.country for s in schools}) \
         if any(s.frequency == Frequency.SCHOOL_DAYS for s in schedules) else {}
-    periods = _DuePeriods(first, today, now, {s.id: s.timezone for s in schools}, calendars)
+    periods = DuePeriods(first, today, now, {s.id: s.timezone for s in schools}, calendars)
     counted = [(sid, school_id, starts_on, periods.of(school_id, frequency, opens, due))
                for sid, school_id, frequency, opens, due, starts_on in schedules]
     since = min((p[0][0] for *_s, p in counted if p), default=first)
@@ -199,7 +199,7 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
     on_time: dict[int, int] = {}
     for sid, school_id, starts_on, due_periods in counted:
         n = n_on_time = 0
-        for start, end, due_dt in due_periods:
+        for start, end, due_dt, _due_day in due_periods:
             if end > starts_on:  # else: before the schedule began
                 n += 1
                 fin = finished.get((sid, start))
@@ -232,57 +232,6 @@ def _calendars(in_district, country_of: dict[int, str]) -> dict[int, SchoolCalen
             Entry(r.id, CalendarKind(r.kind), r.name, r.first_day, r.last_day))
     return {sid: SchoolCalendar(country, entries.get(sid, [])) for sid, country in country_of.items()}
 
-
-#: A period counted for "on time": its first day, the day after its last, its due instant (UTC).
-_Period = tuple[dt.date, dt.date, dt.datetime]
-
-
-@dataclass(frozen=True)
-class _Template:
-    """What `occurrences_between` reads of a schedule, without its start date (`starts_on`: the earliest
-    day, so every period of the window is made; each schedule then drops those that end before it began,
-    which is what `occurrences_between` leaves out for it)."""
-
-    frequency: Frequency
-    opens_time: dt.time
-    due_time: dt.time
-    id: int = 0
-    starts_on: dt.date = dt.date.min
-
-
-class _DuePeriods:
-    """The periods counted for "on time" ([start, end) and due instant, oldest first): those whose due
-    day is in the window [first, today] and whose due time has passed at `now`.  Computed once per
-    (frequency, opens, due, time zone, school calendar), as most schools of a district share their
-    checklists' frequencies and windows, their time zone and (with no calendar of their own) the country's
-    school days; a schedule keeps those that end after its first day (`occurrences_between`'s rule)."""
-
-    def __init__(self, first: dt.date, today: dt.date, now: dt.datetime, tz_of: dict[int, str],
-                 calendars: dict[int, SchoolCalendar]):
-        self.first, self.today, self.now = first, today, now
-        self.tz_of, self.calendars = tz_of, calendars
-        #: school id -> a number for its (time zone, calendar): schools with the same one share their periods.
-        self._kind: dict[int, int] = {}
-        kinds: dict[tuple, int] = {}
-        for school_id, tz in tz_of.items():
-            calendar = calendars.get(school_id)
-            key = (tz, None if calendar is None else
-                   (calendar.country, tuple((e.kind, e.first_day, e.last_day) for e in calendar.entries)))
-            self._kind[school_id] = kinds.setdefault(key, len(kinds))
-        self._cache: dict[tuple, list[_Period]] = {}
-
-    def of(self, school_id: int, frequency: str, opens: dt.time, due: dt.time) -> list[_Period]:
-        key = (self._kind[school_id], frequency, opens, due)
-        found = self._cache.get(key)
-        if found is None:
-            f = Frequency(frequency)
-            calendar = self.calendars.get(school_id) if f is Frequency.SCHOOL_DAYS else None
-            found = [(o.start, period_end(f, o.start), o.due_dt)
-                     for o in occurrences_between(_Template(f, opens, due), self.first, self.today,
-                                                  self.tz_of[school_id], calendar)
-                     if o.due_dt <= self.now and o.due_day >= self.first]
-            self._cache[key] = found
-        return found
 
 def sort_rows(rows: list[SchoolRow], sort: str | None) -> tuple[list[SchoolRow], str]:
     """Sort by `sort` ("critical", "-critical"…): unknown keys give the default; empty values last."""

@@ -31,19 +31,18 @@ from ..inspections.models import (
     OPEN_STATUSES,
     SEVERITY_RANK,
     CorrectiveAction,
-    Frequency,
     Run,
     RunStatus,
     Schedule,
     Severity,
 )
-from ..inspections.periods import occurrences_between
 from ..roadsafety.models import EventKind, RoadEvent, SquadMember
 from ..schools.calendar import calendar_for, school_year_start
 from ..schools.models import Membership
 from ..time import now_utc, zone
 from ..wellbeing.models import CaseStatus
 from ..wellbeing.models import Report as AnonymousReport
+from .periods import DuePeriods
 
 # --------------------------------------------------------------------------- the term / year report
 
@@ -215,15 +214,15 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
     weeks = {sid: {first + dt.timedelta(days=n) - dt.timedelta(days=(first + dt.timedelta(days=n)).weekday()):
                    {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
                    for n in range((to - first).days + 1)} for sid in ids}
+    periods = DuePeriods(first, to, now, tz_name, calendars)
     for s in schedules:
         sid = s.school_id
-        for o in occurrences_between(s, first, to, tz_name[sid],
-                                     calendars.get(sid) if s.frequency == Frequency.SCHOOL_DAYS else None):
-            if o.due_day < first or o.due_dt > now:
+        for start, end, due_dt, due_day in periods.of(sid, s.frequency, s.opens_time, s.due_time):
+            if end <= s.starts_on:  # before the schedule began
                 continue
-            week = weeks[sid][o.due_day - dt.timedelta(days=o.due_day.weekday())]
-            status, fin = runs.get((s.id, o.start), (None, None))
-            if status == RunStatus.DONE and fin is not None and fin <= o.due_dt:
+            week = weeks[sid][due_day - dt.timedelta(days=due_day.weekday())]
+            status, fin = runs.get((s.id, start), (None, None))
+            if status == RunStatus.DONE and fin is not None and fin <= due_dt:
                 key = "on_time"
             elif status == RunStatus.DONE:
                 key = "late"

@@ -152,3 +152,59 @@ def test_the_calendar_and_the_time_zone_change_the_figures(mixed):
     assert expected[schools[0].id] != expected[schools[2].id]
     rows = {r.id: r for r in comparison.compare(comparison.district_ids(inspector), TODAY, now)}
     assert {s.id: (rows[s.id].checks_due, rows[s.id].on_time_pct) for s in schools} == expected
+
+
+def _reference_report_checks(schools, first: dt.date, last: dt.date, today: dt.date, now: dt.datetime) -> dict:
+    """The safety report's check figures per school, the plain way (the code before the periods were
+    shared): each active schedule's `occurrences_between` with its school's calendar, its runs by period."""
+    to = min(last, today)
+    out = {}
+    for school in schools:
+        calendar = calendar_for(school)
+        counts = {"due": 0, "on_time": 0, "late": 0, "missed": 0}
+        missed_by: dict[str, int] = {}
+        for s in db.session.scalars(sa.select(Schedule).where(Schedule.school_id == school.id,
+                                                              Schedule.is_active.is_(True))):
+            runs = {r.period_start: r for r in db.session.scalars(
+                sa.select(Run).where(Run.school_id == school.id, Run.schedule_id == s.id))}
+            for o in occurrences_between(s, first, to, school.timezone,
+                                         calendar if s.frequency == Frequency.SCHOOL_DAYS else None):
+                if o.due_day < first or o.due_dt > now:
+                    continue
+                run = runs.get(o.start)
+                fin = run.finished_dt if run else None
+                fin = fin if fin is None or fin.tzinfo else fin.replace(tzinfo=dt.UTC)
+                if run is not None and run.status == RunStatus.DONE and fin is not None and fin <= o.due_dt:
+                    key = "on_time"
+                elif run is not None and run.status == RunStatus.DONE:
+                    key = "late"
+                else:
+                    key = "missed"
+                    missed_by[s.template_key] = missed_by.get(s.template_key, 0) + 1
+                counts["due"] += 1
+                counts[key] += 1
+        out[school.id] = (counts, missed_by)
+    return out
+
+
+@pytest.mark.parametrize("now", MOMENTS[1:4], ids=lambda m: m.strftime("%a-%H%M"))
+def test_the_report_counts_checks_as_the_per_school_computation(mixed, now):
+    """The district report's figures (`school_figures`) share the periods the same way as the comparison:
+    every school's due, on time, late and missed checks, and the missed ones by checklist, over a month
+    that the quarter's, month's and weeks' periods cross, are those of the plain computation."""
+    from safetyops.reports import services
+
+    schools, _inspector = mixed
+    today = now.astimezone(dt.timezone(dt.timedelta(hours=6))).date()
+    first = today - dt.timedelta(days=30)
+    figures = services.school_figures(schools, first, today, today, now, {s.id: calendar_for(s) for s in schools})
+    expected = _reference_report_checks(schools, first, today, today, now)
+    for school in schools:
+        counts, missed_by = expected[school.id]
+        f = figures[school.id]
+        got = {"due": f["checks_due"], "on_time": f["checks_on_time"], "late": f["checks_late"],
+               "missed": f["checks_missed"]}
+        assert (got, f["missed_by"]) == (counts, missed_by), school.name
+    # not vacuous: on time, late and missed checks, and a school with none
+    assert expected[schools[5].id][0]["due"] == 0
+    assert all(sum(expected[s.id][0][k] for s in schools) > 0 for k in ("on_time", "late", "missed"))
