@@ -201,35 +201,39 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
     win = _Windows(schools, first, to)
     figs: dict[int, dict] = {sid: {} for sid in ids}
 
-    # inspections: every period of every active schedule due inside [first, to]
-    schedules = list(db.session.scalars(sa.select(Schedule).where(Schedule.school_id.in_(ids),
-                                                                  Schedule.is_active.is_(True))
-                                        .order_by(Schedule.id)))
-    runs = {(sid, start): (status, _aware(fin)) for sid, start, status, fin in db.session.execute(
-        sa.select(Run.schedule_id, Run.period_start, Run.status, Run.finished_dt)
-        .where(Run.school_id.in_(ids), Run.period_start >= first - dt.timedelta(days=92),
-               Run.period_start <= to))}
+    # inspections: every period of every active schedule due inside [first, to]; schedules and done runs
+    # read as plain columns (a district's term is thousands of runs), periods shared (`DuePeriods`)
+    schedules = db.session.connection().execute(
+        sa.select(Schedule.id, Schedule.school_id, sa.type_coerce(Schedule.frequency, sa.String),
+                  Schedule.opens_time, Schedule.due_time, Schedule.starts_on, Schedule.template_key)
+        .where(Schedule.school_id.in_(ids), Schedule.is_active.is_(True))
+        .order_by(Schedule.id)).all()
+    #: (schedule, period start) -> when a done run finished (None: done, with no time)
+    done: dict[tuple[int, dt.date], dt.datetime | None] = {
+        (sid, start): _aware(fin) for sid, start, fin in db.session.connection().execute(
+            sa.select(Run.schedule_id, Run.period_start, sa.type_coerce(Run.finished_dt, sa.DateTime()))
+            .where(Run.school_id.in_(ids), Run.status == RunStatus.DONE,
+                   Run.period_start >= first - dt.timedelta(days=92), Run.period_start <= to))}
     counts = {sid: {"due": 0, "on_time": 0, "late": 0, "missed": 0} for sid in ids}
     missed_by: dict[int, dict[str, int]] = {sid: {} for sid in ids}
-    weeks = {sid: {first + dt.timedelta(days=n) - dt.timedelta(days=(first + dt.timedelta(days=n)).weekday()):
-                   {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
-                   for n in range((to - first).days + 1)} for sid in ids}
+    mondays = sorted({first + dt.timedelta(days=n - (first + dt.timedelta(days=n)).weekday())
+                      for n in range((to - first).days + 1)})
+    weeks = {sid: {monday: {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
+                   for monday in mondays} for sid in ids}
     periods = DuePeriods(first, to, now, tz_name, calendars)
-    for s in schedules:
-        sid = s.school_id
-        for start, end, due_dt, due_day in periods.of(sid, s.frequency, s.opens_time, s.due_time):
-            if end <= s.starts_on:  # before the schedule began
+    for schedule_id, sid, frequency, opens, due, starts_on, template_key in schedules:
+        school_weeks, school_counts = weeks[sid], counts[sid]
+        for start, end, due_dt, due_day in periods.of(sid, frequency, opens, due):
+            if end <= starts_on:  # before the schedule began
                 continue
-            week = weeks[sid][due_day - dt.timedelta(days=due_day.weekday())]
-            status, fin = runs.get((s.id, start), (None, None))
-            if status == RunStatus.DONE and fin is not None and fin <= due_dt:
-                key = "on_time"
-            elif status == RunStatus.DONE:
-                key = "late"
+            week = school_weeks[due_day - dt.timedelta(days=due_day.weekday())]
+            if (schedule_id, start) in done:
+                fin = done[schedule_id, start]
+                key = "on_time" if fin is not None and fin <= due_dt else "late"
             else:
                 key = "missed"
-                missed_by[sid][s.template_key] = missed_by[sid].get(s.template_key, 0) + 1
-            for into in (counts[sid], week):
+                missed_by[sid][template_key] = missed_by[sid].get(template_key, 0) + 1
+            for into in (school_counts, week):
                 into["due"] += 1
                 into[key] += 1
     for sid in ids:
