@@ -22,6 +22,9 @@ from tests import factories
 
 PG_BASE = os.environ.get("SAFETYOPS_TEST_DATABASE_URL", "")
 
+#: `demo_app`: a private copy of the demo, built once per session (tests/demo_fixtures.py).
+pytest_plugins = ["tests.demo_fixtures"]
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key",
@@ -42,12 +45,13 @@ TEST_CONFIG = {
 }
 
 
-def _make_pg_database() -> tuple[str, str]:
+def _make_pg_database(template: str | None = None) -> tuple[str, str]:
+    """A new database: empty, or a copy of `template` (which must have no open connection)."""
     base = sa.engine.make_url(PG_BASE)
     name = f"safetyops_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False), name
 

@@ -89,11 +89,10 @@ def test_users_create_and_grant(cli_app):
 
 
 @pytest.mark.skipif(PG, reason="SQLite backup API; PostgreSQL uses pg_dump (tested below)")
-def test_sqlite_backup_while_writing_and_restore(cli_app, tmp_path):
-    runner = cli_app.test_cli_runner()
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_sqlite_backup_while_writing_and_restore(demo_app, tmp_path):
+    runner = demo_app.test_cli_runner()  # on a copy of the demo
     # a writer holds an open transaction while the backup runs: the backup is consistent
-    db_file = cli_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    db_file = demo_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     writer = sqlite3.connect(db_file)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE schools SET name = 'uncommitted' WHERE id = 1")
@@ -106,26 +105,25 @@ def test_sqlite_backup_while_writing_and_restore(cli_app, tmp_path):
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert check.execute("SELECT count(*) FROM schools WHERE name = 'uncommitted'").fetchone()[0] == 0
     check.close()
-    with cli_app.app_context():
+    with demo_app.app_context():
         db.session.execute(sa.text("UPDATE schools SET name = 'changed'"))  # (audit_events is append-only)
         db.session.commit()
     r = runner.invoke(args=["restore", str(backup), "--yes"])
     assert r.exit_code == 0, r.output
-    with cli_app.app_context():
+    with demo_app.app_context():
         assert "changed" not in db.session.scalars(sa.select(School.name)).all()
 
 
 @pytest.mark.skipif(not PG, reason="PostgreSQL only")
-def test_postgres_backup_and_restore_with_pg_tools(cli_app, tmp_path):
-    runner = cli_app.test_cli_runner()
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_postgres_backup_and_restore_with_pg_tools(demo_app, tmp_path):
+    runner = demo_app.test_cli_runner()  # on a copy of the demo
     dump = tmp_path / "b.dump"
     r = runner.invoke(args=["backup", str(dump)])
     assert r.exit_code == 0, r.output
-    with cli_app.app_context():
+    with demo_app.app_context():
         db.session.execute(sa.text("UPDATE schools SET name = 'changed'"))
         db.session.commit()
     r = runner.invoke(args=["restore", str(dump), "--yes"])
     assert r.exit_code == 0, r.output
-    with cli_app.app_context():
+    with demo_app.app_context():
         assert "changed" not in db.session.scalars(sa.select(School.name)).all()

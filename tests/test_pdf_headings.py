@@ -1,36 +1,22 @@
 """No column heading of a printed paper breaks inside a word, in any language (issue 14: the drill
 report's Kyrgyz "Эвакуацияланды" printed as "Эвакуациял / анды"; the same check found the instruction
 journal's "инструктируемого" and the briefing plan's "Запланировано" cut), nor a date ("29.11.202 / 6").
-On the demo's data: each kind of PDF the app prints, in Kyrgyz, Russian, Kazakh and English
-(`pdf.heading_widths`, `pdf.heading_size`)."""
+On the demo's data (a copy: `demo_app`): each kind of PDF the app prints, in Kyrgyz, Russian, Kazakh and
+English (`pdf.heading_widths`, `pdf.heading_size`)."""
 
 from __future__ import annotations
 
 import re
 
 import fpdf
-import pytest
 import sqlalchemy as sa
 
-from safetyops import create_app
 from safetyops.auth.models import User
 from safetyops.config import LANGUAGES
 from safetyops.extensions import db
-from tests.conftest import TEST_CONFIG, Client, login
+from tests.conftest import login
 
 DATE = re.compile(r"^\d{1,2}\.\d{2}\.\d{2,4}$")
-
-
-@pytest.fixture
-def demo_app(fresh_database_url, tmp_path):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": fresh_database_url(), "INSTANCE_PATH": str(tmp_path / "i")})
-    app.test_client_class = Client
-    result = app.test_cli_runner().invoke(args=["demo", "--password", "demo-pass"])
-    assert result.exit_code == 0, result.output
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_no_heading_is_cut_inside_a_word(demo_app, monkeypatch):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from safetyops.demo import build_demo
 from safetyops.extensions import db
 from safetyops.notifications.models import MessageStatus, OutboundMessage, PhoneFlag, PhoneOptOut
+from tests.demo_fixtures import DEMO_PASSWORD
 
 
 def _snapshot():
@@ -13,13 +14,13 @@ def _snapshot():
             db.session.scalar(sa.select(sa.func.count(PhoneOptOut.id))))
 
 
-def test_demo_messages_and_idempotence(app_ctx):
-    build_demo("pw")
-    first = _snapshot()
-    statuses = {s for _, s in first[0]}
-    assert {"delivered", "failed", "blocked"} <= statuses
-    assert first[1] == 1 and first[2] == 1
-    build_demo("pw")
-    assert _snapshot() == first
-    assert db.session.scalar(sa.select(sa.func.count(OutboundMessage.id))
-                             .where(OutboundMessage.status == MessageStatus.QUEUED)) == 0
+def test_demo_messages_and_idempotence(demo_app):
+    with demo_app.app_context():
+        first = _snapshot()  # a copy of the demo: its first build
+        statuses = {s for _, s in first[0]}
+        assert {"delivered", "failed", "blocked"} <= statuses
+        assert first[1] == 1 and first[2] == 1
+        build_demo(DEMO_PASSWORD)
+        assert _snapshot() == first
+        assert db.session.scalar(sa.select(sa.func.count(OutboundMessage.id))
+                                 .where(OutboundMessage.status == MessageStatus.QUEUED)) == 0

@@ -111,26 +111,26 @@ def test_merging_never_costs_more_parts(app):
         assert segments.count(dispatcher.merged_text([bodies[i] for i in g])).segments <= 2
 
 
-def test_a_fresh_demo_sends_no_duplicate_in_its_first_hour(app_ctx, production):
+def test_a_fresh_demo_sends_no_duplicate_in_its_first_hour(demo_app, monkeypatch):
     """Issue 16: on a fresh demo 4 of the first ~110 SMS were the same text to the same person
     within a minute (an overdue fix sent to its assignee and again as the responsible person)."""
-    from safetyops.demo import build_demo
     from safetyops.scheduler.catalogue import load_sweeps
 
-    build_demo("pw")
-    db.session.commit()
-    start = db.session.scalar(sa.select(sa.func.max(OutboundMessage.created_dt))) or T0
-    start = max(start, dt.datetime.now(dt.UTC)).replace(microsecond=0) + dt.timedelta(minutes=1)
-    sweeps = {n: s for n, s in load_sweeps().items() if n not in ("notifications.dispatch", "scheduler.nightly")}
-    gw = ScriptedGateway()
-    with time_machine.travel(start, tick=False) as tm:
-        for minute in range(0, 61):
-            tm.move_to(start + dt.timedelta(minutes=minute))
-            for name in sorted(sweeps):
-                if minute % sweeps[name].every_minutes == 0:
-                    sweeps[name].fn(start + dt.timedelta(minutes=minute))
-                    db.session.commit()
-            dispatcher.run_pass(gw=gw)
+    monkeypatch.setitem(demo_app.config, "SMS_MERGE_HOLD_S", 60)  # the production defaults, as `production`
+    monkeypatch.setitem(demo_app.config, "SMS_MERGE_MAX_SEGMENTS", 2)
+    with demo_app.app_context():  # a copy of the demo, fresh
+        start = db.session.scalar(sa.select(sa.func.max(OutboundMessage.created_dt))) or T0
+        start = max(start, dt.datetime.now(dt.UTC)).replace(microsecond=0) + dt.timedelta(minutes=1)
+        sweeps = {n: s for n, s in load_sweeps().items() if n not in ("notifications.dispatch", "scheduler.nightly")}
+        gw = ScriptedGateway()
+        with time_machine.travel(start, tick=False) as tm:
+            for minute in range(0, 61):
+                tm.move_to(start + dt.timedelta(minutes=minute))
+                for name in sorted(sweeps):
+                    if minute % sweeps[name].every_minutes == 0:
+                        sweeps[name].fn(start + dt.timedelta(minutes=minute))
+                        db.session.commit()
+                dispatcher.run_pass(gw=gw)
     sent = collections.Counter((to, body) for to, body, *_ in gw.sent)
     assert len(gw.sent) > 20
     assert [k for k, n in sent.items() if n > 1] == []

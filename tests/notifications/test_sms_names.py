@@ -67,26 +67,24 @@ def _label_words() -> set[str]:
     return words
 
 
-def test_a_demo_day_of_sms_has_no_word_cut_and_no_bilingual_label(app, app_ctx):
-    from safetyops.demo import build_demo
+def test_a_demo_day_of_sms_has_no_word_cut_and_no_bilingual_label(demo_app):
     from safetyops.scheduler.catalogue import load_sweeps
 
-    build_demo("pw")
-    db.session.commit()
-    first = db.session.scalar(sa.select(sa.func.max(OutboundMessage.id))) or 0
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
-    sweeps = {n: s for n, s in load_sweeps().items() if n not in ("notifications.dispatch", "scheduler.nightly")}
-    with time_machine.travel(start, tick=False) as tm:
-        for step in range(0, 24 * 4):
-            now = start + dt.timedelta(minutes=15 * step)
-            tm.move_to(now)
-            for name in sorted(sweeps):
-                sweeps[name].fn(now)
-                db.session.commit()
-    bodies = list(db.session.scalars(sa.select(OutboundMessage.body).where(OutboundMessage.id > first,
-                                                                           OutboundMessage.kind != "broadcast")))
+    with demo_app.app_context():  # a copy of the demo, fresh
+        first = db.session.scalar(sa.select(sa.func.max(OutboundMessage.id))) or 0
+        start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
+        sweeps = {n: s for n, s in load_sweeps().items() if n not in ("notifications.dispatch", "scheduler.nightly")}
+        with time_machine.travel(start, tick=False) as tm:
+            for step in range(0, 24 * 4):
+                now = start + dt.timedelta(minutes=15 * step)
+                tm.move_to(now)
+                for name in sorted(sweeps):
+                    sweeps[name].fn(now)
+                    db.session.commit()
+        bodies = list(db.session.scalars(sa.select(OutboundMessage.body)
+                                         .where(OutboundMessage.id > first, OutboundMessage.kind != "broadcast")))
     assert len(bodies) > 50
-    with app.test_request_context():
+    with demo_app.test_request_context():
         words = _label_words()
     cut = [b for b in bodies for w in re.findall(r"([\w-]+)…", b) if w not in words]
     assert cut == [], "names cut inside a word:\n" + "\n".join(sorted(set(cut)))
