@@ -8,7 +8,6 @@ the number of schools (tests/test_statement_counts.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,7 +34,7 @@ from ..inspections.models import (
 from ..schools.calendar import Entry, SchoolCalendar, school_year_start
 from ..schools.models import CalendarEntry, CalendarKind, District, Membership, School
 from ..time import now_utc
-from .periods import DuePeriods
+from .periods import DuePeriods, plain_rows
 
 #: Days of checks counted for "on time".
 CHECK_DAYS = 7
@@ -179,7 +178,7 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
     # plain columns (no ORM objects, no time zone conversion of each run's time); the periods are computed once
     # per (frequency, window, time zone, calendar) that schools share (`periods.DuePeriods`)
     first = today - dt.timedelta(days=CHECK_DAYS - 1)
-    schedules = _plain(
+    schedules = plain_rows(
         sa.select(Schedule.id, Schedule.school_id, sa.type_coerce(Schedule.frequency, sa.String).label("frequency"),
                   Schedule.opens_time, Schedule.due_time, Schedule.starts_on)
         .where(Schedule.school_id.in_(in_district), Schedule.is_active.is_(True)))
@@ -189,7 +188,7 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
     counted = [(sid, school_id, starts_on, periods.of(school_id, frequency, opens, due))
                for sid, school_id, frequency, opens, due, starts_on in schedules]
     since = min((p[0][0] for *_s, p in counted if p), default=first)
-    runs = _plain(
+    runs = plain_rows(
         sa.select(Run.schedule_id, Run.period_start, sa.type_coerce(Run.finished_dt, sa.DateTime()))
         .where(Run.school_id.in_(in_district), Run.status == RunStatus.DONE, Run.period_start >= since,
                Run.period_start <= today, Run.finished_dt.is_not(None)))
@@ -211,12 +210,6 @@ def compare(ids: list[int], today: dt.date, now: dt.datetime | None = None) -> l
     for school_id, n in on_time.items():
         rows[school_id].on_time_pct = round(100 * n / rows[school_id].checks_due)
     return list(rows.values())
-
-
-def _plain(statement) -> Sequence[sa.Row]:
-    """The rows of a SELECT of plain columns, through the session's connection: thousands of rows (a district's
-    schedules and a week of its runs) without the ORM's per-row processing, which no column here needs."""
-    return db.session.connection().execute(statement).all()
 
 
 def _calendars(in_district, country_of: dict[int, str]) -> dict[int, SchoolCalendar]:

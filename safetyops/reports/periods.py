@@ -10,8 +10,12 @@ computations instead of 1,900."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from ..extensions import db
 from ..inspections.models import Frequency
 from ..inspections.periods import occurrences_between, period_end
 from ..schools.calendar import SchoolCalendar
@@ -64,3 +68,9 @@ class DuePeriods:
                      if o.due_dt <= self.now and o.due_day >= self.first]
             self._cache[key] = found
         return found
+
+
+def plain_rows(statement) -> Sequence[sa.Row]:
+    """The rows of a SELECT of plain columns, through the session's connection: thousands of rows (a district's
+    schedules and runs) without the ORM's per-row processing, which no column here needs."""
+    return db.session.connection().execute(statement).all()

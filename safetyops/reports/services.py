@@ -42,7 +42,7 @@ from ..schools.models import Membership
 from ..time import now_utc, zone
 from ..wellbeing.models import CaseStatus
 from ..wellbeing.models import Report as AnonymousReport
-from .periods import DuePeriods
+from .periods import DuePeriods, plain_rows
 
 # --------------------------------------------------------------------------- the term / year report
 
@@ -203,21 +203,21 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
 
     # inspections: every period of every active schedule due inside [first, to]; schedules and done runs
     # read as plain columns (a district's term is thousands of runs), periods shared (`DuePeriods`)
-    schedules = db.session.connection().execute(
+    schedules = plain_rows(
         sa.select(Schedule.id, Schedule.school_id, sa.type_coerce(Schedule.frequency, sa.String),
                   Schedule.opens_time, Schedule.due_time, Schedule.starts_on, Schedule.template_key)
         .where(Schedule.school_id.in_(ids), Schedule.is_active.is_(True))
-        .order_by(Schedule.id)).all()
+        .order_by(Schedule.id))
     #: (schedule, period start) -> when a done run finished (None: done, with no time)
     done: dict[tuple[int, dt.date], dt.datetime | None] = {
-        (sid, start): _aware(fin) for sid, start, fin in db.session.connection().execute(
+        (sid, start): _aware(fin) for sid, start, fin in plain_rows(
             sa.select(Run.schedule_id, Run.period_start, sa.type_coerce(Run.finished_dt, sa.DateTime()))
             .where(Run.school_id.in_(ids), Run.status == RunStatus.DONE,
                    Run.period_start >= first - dt.timedelta(days=92), Run.period_start <= to))}
     counts = {sid: {"due": 0, "on_time": 0, "late": 0, "missed": 0} for sid in ids}
     missed_by: dict[int, dict[str, int]] = {sid: {} for sid in ids}
-    mondays = sorted({first + dt.timedelta(days=n - (first + dt.timedelta(days=n)).weekday())
-                      for n in range((to - first).days + 1)})
+    days = (first + dt.timedelta(days=n) for n in range((to - first).days + 1))
+    mondays = sorted({day - dt.timedelta(days=day.weekday()) for day in days})
     weeks = {sid: {monday: {"due": 0, "on_time": 0, "late": 0, "missed": 0, "found": 0, "fixed": 0}
                    for monday in mondays} for sid in ids}
     periods = DuePeriods(first, to, now, tz_name, calendars)
