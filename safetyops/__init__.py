@@ -77,7 +77,7 @@ def _register(app: Flask) -> None:
     from .i18n import LANGUAGE_NAMES
 
     cli.register(app)
-    areas.register(app)  # every area's blueprint and command group, imported plainly
+    areas.register(app)  # every area's register(app): blueprints, commands, permissions, menu, cards, texts
 
     app.permanent_session_lifetime = dt.timedelta(hours=app.config["SESSION_HOURS"])
     app.before_request(_set_audit_source)

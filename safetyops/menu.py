@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import Flask, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
+from . import registry
 from .access import can
 from .auth.roles import Perm
 
@@ -23,24 +23,15 @@ class MenuItem:
     check: Callable[[], bool] | None = None
 
 
-MENU: list[MenuItem] = [
-    MenuItem(_l("Staff"), "schools.staff_list", Perm.STAFF_VIEW, 80),
-    MenuItem(_l("Zones"), "schools.zones", Perm.ZONES_VIEW, 81),
-    MenuItem(_l("Responsible persons"), "schools.appointments", Perm.APPOINTMENTS_VIEW, 82),
-    MenuItem(_l("School calendar"), "schools.calendar", Perm.SCHOOL_MANAGE, 83),
-    MenuItem(_l("School settings"), "schools.school_settings", Perm.SCHOOL_MANAGE, 90),
-    MenuItem(_l("Audit log"), "audit.events", Perm.AUDIT_VIEW, 95),
-]
-
-
-def add(item: MenuItem) -> None:
-    MENU.append(item)
+def add(app: Flask, *items: MenuItem) -> None:
+    """An area's menu entries (from its `register(app)`)."""
+    registry.add(app, "menu", *items)
 
 
 def menu_items():
     return [
         {"label": item.label, "url": url_for(item.endpoint)}
-        for item in sorted(MENU, key=lambda i: i.order)
+        for item in sorted(registry.entries("menu"), key=lambda i: i.order)
         if (item.check() if item.check is not None else can(item.perm))
     ]
 

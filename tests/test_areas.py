@@ -1,15 +1,22 @@
 """Every area is registered by plain imports: blueprints, command groups, demo steps; and the
-package reaches no module through importlib (a soft link fails silently and no checker sees it)."""
+package reaches no module through importlib (a soft link fails silently and no checker sees it).
+
+Each area's `register(app)` is the only thing that adds it to an app: importing every module of the
+package changes no registry, and what an area adds is the app's own, once."""
 
 from __future__ import annotations
 
 import ast
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 
 import safetyops
-from safetyops import demo
+from safetyops import create_app, demo, registry
 from safetyops.areas import AREAS
+from safetyops.auth.roles import role_permissions
+from tests.conftest import TEST_CONFIG
 
 PACKAGE = Path(safetyops.__file__).parent
 
@@ -43,3 +50,61 @@ def test_the_package_has_no_soft_links():
                     isinstance(node, ast.alias) and node.name in SOFT_LINKS:
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{getattr(node, 'lineno', '?')}")
     assert found == []
+
+
+IMPORT_EVERYTHING = """
+import importlib, json, pkgutil, sys
+import flask_login, flask.signals
+import safetyops
+for info in pkgutil.walk_packages(safetyops.__path__, "safetyops."):
+    importlib.import_module(info.name)
+from safetyops.auth import roles
+from safetyops.notifications import gateways, outbox
+from safetyops.scheduler import registry as sched
+print(json.dumps({
+    "modules": len([m for m in sys.modules if m.startswith("safetyops.")]),
+    "texts": sorted(outbox.texts()),
+    "gateways": gateways.gateway_names(),
+    "login receivers": len(flask_login.user_logged_in.receivers),
+    "render receivers": len(flask.signals.before_render_template.receivers),
+    "core permissions": sorted(p for perms in roles.ROLE_PERMISSIONS.values() for p in perms
+                               if p not in set(roles.Perm)),
+    "sweeps": sorted(sched.sweeps()),
+}))
+"""
+
+
+def test_importing_every_module_registers_nothing():
+    """In a fresh interpreter, importing all of safetyops adds no SMS text, gateway, signal receiver,
+    permission or sweep anywhere: only an area's register(app) does."""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], capture_output=True, text=True, check=True,
+                          cwd=PACKAGE.parent)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found.pop("modules") > 200
+    assert found == {"texts": [], "gateways": ["console", "twilio"], "login receivers": 0, "render receivers": 0,
+                     "core permissions": [], "sweeps": []}
+
+
+def _added(app) -> dict:
+    return {key: list(registry.entries(key, app)) for key in ("menu", "cards", "offline_pages",
+                                                               "gate_shift_candidates")}
+
+
+def test_each_app_has_its_own_areas_once(app):
+    """Two apps built in one process each have every area's menu, cards and pages once, in lists of their
+    own: building the second adds nothing to the first; adding an entry again adds nothing."""
+    mine = _added(app)
+    mine_perms = role_permissions(app)
+    other = create_app({**TEST_CONFIG, "DATABASE_URL": "sqlite://"})
+    theirs = _added(other)
+    assert _added(app) == mine and role_permissions(app) == mine_perms
+    assert {k: len(v) for k, v in mine.items()} == {k: len(v) for k, v in theirs.items()}
+    assert all(registry.entries(k, app) is not registry.entries(k, other) for k in mine)
+    assert len({item.endpoint for item in mine["menu"]}) == len(mine["menu"]) > 40
+    assert len(mine["cards"]) == 14 and len(mine["offline_pages"]) == 3 and len(mine["gate_shift_candidates"]) == 1
+    registry.add(other, "menu", *theirs["menu"])
+    assert _added(other) == theirs
+    assert role_permissions(other) == mine_perms and role_permissions(other) is not mine_perms
+    assert {item.endpoint.partition(".")[0] for item in mine["menu"]} <= set(AREAS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class AccPerm(StrEnum):
@@ -20,4 +20,5 @@ READERS = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER, Role.NUR
 RECORDERS = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER, Role.NURSE}
 HEALTH = {Role.DIRECTOR, Role.DEPUTY, Role.NURSE}
 
-grant({AccPerm.VIEW: READERS, AccPerm.RECORD: RECORDERS, AccPerm.HEALTH: HEALTH})
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {AccPerm.VIEW: READERS, AccPerm.RECORD: RECORDERS, AccPerm.HEALTH: HEALTH}

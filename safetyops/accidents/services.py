@@ -47,9 +47,6 @@ def register_texts() -> None:
     outbox.register_text(INJURY_SMS, INJURY_TEXT, sample=SMS_SAMPLE)
 
 
-register_texts()  # the notifications area lists every text it knows
-
-
 def directors(school: School) -> list[User]:
     """Who is told of an injury at once: the school's directors (enabled accounts)."""
     return list(db.session.scalars(

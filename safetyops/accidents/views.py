@@ -15,8 +15,8 @@ from flask_login import current_user
 from ..access import can, get_or_404, requires
 from ..auth.roles import has_perm
 from ..converters import int_arg
-from ..dashboard.cards import Card, provider
-from ..menu import MenuItem, add
+from ..dashboard.cards import Card
+from ..menu import MenuItem
 from ..time import local_to_utc, now_utc, school_now
 from ..uow import audit_read, personal_data, step
 from . import services
@@ -26,15 +26,17 @@ from .permissions import AccPerm
 
 bp = Blueprint("accidents", __name__)
 
-add(MenuItem(_l("Incidents and injuries"), "accidents.index", AccPerm.VIEW, 56))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Incidents and injuries"), "accidents.index", AccPerm.VIEW, 56),
+)
 
 
 #: Injuries of the last this many days are "new" on the home page.
 NEW_INJURY_DAYS = 7
 
 
-@provider
-def _injuries_card(user, school, role, today):
+def injuries_card(user, school, role, today):
     """Those who read injuries (director, deputy, nurse): incidents with people injured in the last week, by
     day and place (no name, no injury on the home page)."""
     if not has_perm(role, AccPerm.HEALTH):

@@ -6,16 +6,21 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, g, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from ..access import requires
 from ..auth.models import User
 from ..auth.roles import Perm
 from ..converters import DB_INT_MAX, date_arg, int_arg
 from ..extensions import db
+from ..menu import MenuItem
 from ..time import zone
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__)
+
+#: The area's menu entry (added to the app by the area's `register(app)`).
+MENU = (MenuItem(_l("Audit log"), "audit.events", Perm.AUDIT_VIEW, 95),)
 PAGE = 50
 
 

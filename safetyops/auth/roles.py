@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from enum import StrEnum
+from typing import TypeVar
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 
@@ -50,7 +54,8 @@ class Perm(StrEnum):
 _ALL = set(Perm)
 _EVERYONE = {Perm.HOME, Perm.ZONES_VIEW, Perm.APPOINTMENTS_VIEW}
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+#: The core's permissions; each area adds its own to the app with `grant(app, table)`.
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.DIRECTOR: frozenset(_ALL),
     Role.ADMIN: frozenset(_ALL),
     Role.DEPUTY: frozenset(_EVERYONE | {Perm.STAFF_VIEW}),
@@ -64,12 +69,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 }
 
 
-def grant(table: dict[str, set[Role] | frozenset[Role]]) -> None:
-    """Areas add their own permissions: {permission: roles that hold it}."""
+def role_permissions(app: Flask | None = None) -> dict[Role, frozenset[str]]:
+    """Each role's permissions in `app` (by default the current app): the core's and the areas' grants."""
+    target = app if app is not None else current_app
+    return target.extensions.setdefault("safetyops.roles", dict(ROLE_PERMISSIONS))
+
+
+P = TypeVar("P", bound=str)
+
+
+def grant(app: Flask, table: Mapping[P, AbstractSet[Role]]) -> None:
+    """An area adds its own permissions to `app`: {permission: roles that hold it}."""
+    held = role_permissions(app)
     for perm, roles in table.items():
         for role in roles:
-            ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | {perm}
+            held[role] = held[role] | {perm}
 
 
 def has_perm(role: Role | None, perm: str) -> bool:
-    return role is not None and perm in ROLE_PERMISSIONS[role]
+    return role is not None and perm in role_permissions()[role]

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class CanPerm(StrEnum):
@@ -20,11 +20,12 @@ class CanPerm(StrEnum):
 
 CHECK_ROLES = {Role.CANTEEN, Role.DIRECTOR, Role.DEPUTY, Role.NURSE}
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     CanPerm.VIEW: {Role.DIRECTOR, Role.DEPUTY, Role.SAFETY_OFFICER, Role.TEACHER, Role.CANTEEN, Role.NURSE,
                    Role.ADMIN, Role.INSPECTOR},
     CanPerm.EDIT: {Role.DIRECTOR, Role.DEPUTY, Role.CANTEEN, Role.ADMIN},
     CanPerm.APPROVE: {Role.DIRECTOR},
     CanPerm.CHECK: CHECK_ROLES,
     CanPerm.ACCOUNTS: {Role.DIRECTOR, Role.DEPUTY, Role.CANTEEN, Role.ADMIN},
-})
+}

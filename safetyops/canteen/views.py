@@ -17,12 +17,11 @@ from ..access import can, get_or_404, requires
 from ..auth.models import User
 from ..auth.roles import Role, has_perm
 from ..converters import date_arg, int_arg
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
-from ..menu import add as add_menu
 from ..schools.calendar import calendar_for
 from ..schools.models import Membership
 from ..time import school_today
@@ -34,7 +33,10 @@ from .permissions import CHECK_ROLES, CanPerm
 
 bp = Blueprint("canteen", __name__)
 
-add_menu(MenuItem(_l("Canteen"), "canteen.index", CanPerm.VIEW, 45))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Canteen"), "canteen.index", CanPerm.VIEW, 45),
+)
 
 
 def _lang() -> str:
@@ -48,8 +50,7 @@ def _day_arg(default: dt.date) -> dt.date:
 # --- home page cards -----------------------------------------------------------------------------------------
 
 
-@provider
-def _cards(user, school, role, today):
+def home_cards(user, school, role, today):
     cards = []
     upcoming = services.next_meal_times(user, school, today)
     if upcoming is not None:

@@ -1,7 +1,7 @@
 """The "Today" page is made of cards that each area contributes.
 
-An area registers a provider: a function (user, school, role, today) -> list[Card].
-Cards are shown most urgent first.
+An area adds a provider (a function (user, school, role, today) -> list[Card]) with `add(app, fn)`
+from its `register(app)`.  Cards are shown most urgent first.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-PROVIDERS: list[Callable] = []
+from flask import Flask
+
+from .. import registry
 
 
 @dataclass
@@ -27,14 +29,13 @@ class Card:
     data: dict = field(default_factory=dict)
 
 
-def provider(fn: Callable) -> Callable:
-    PROVIDERS.append(fn)
-    return fn
+def add(app: Flask, *providers: Callable) -> None:
+    registry.add(app, "cards", *providers)
 
 
 def cards_for(user, school, role, today) -> list[Card]:
     cards: list[Card] = []
-    for fn in PROVIDERS:
+    for fn in registry.entries("cards"):
         cards.extend(fn(user, school, role, today))
     return sorted(cards, key=lambda c: -c.urgency)
 

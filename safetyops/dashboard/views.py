@@ -13,7 +13,7 @@ from ..extensions import db
 from ..schools.models import AREA_LABELS, Appointment
 from ..time import school_today
 from . import offline
-from .cards import Card, cards_for, grouped, provider
+from .cards import Card, cards_for, grouped
 
 bp = Blueprint("dashboard", __name__)
 #: Whose home page is grouped (act now / today / for information): the ones who run the school, often
@@ -22,8 +22,7 @@ GROUPED_ROLES = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY}
 offline.init(bp)  # the service worker, the offline page, today's pages (docs/offline.md)
 
 
-@provider
-def _my_appointments(user, school, role, today):
+def my_appointments_card(user, school, role, today):
     rows = db.session.scalars(
         sa.select(Appointment).where(Appointment.school_id == school.id, Appointment.user_id == user.id,
                                      Appointment.starts_on <= today,

@@ -45,9 +45,6 @@ def register_texts() -> None:
         register_text(kind, text, sample)
 
 
-register_texts()
-
-
 def short_name(doc, locale: str) -> str:
     """The document's kind in the reader's language, cut to fit one SMS (the title is often
     "School No. 95's …", which says nothing on a phone's lock screen)."""

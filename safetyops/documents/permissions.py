@@ -1,4 +1,4 @@
-"""Who may do what with the school's safety paperwork (granted at import time).
+"""Who may do what with the school's safety paperwork.
 
 Route permissions say who may open a page at all; which kinds of documents a role reads is
 in kinds.py (anti-terror data: leaders only)."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import SCHOOL_ROLES, Role, grant
+from ..auth.roles import SCHOOL_ROLES, Role
 from .kinds import LEADERS
 
 
@@ -19,10 +19,11 @@ class DocPerm(StrEnum):
     SIGN = "documents.sign"  # "I was instructed": one's own lines of the journal
 
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     DocPerm.VIEW: set(Role),
     DocPerm.MANAGE: LEADERS,
     DocPerm.JOURNAL_VIEW: LEADERS | {Role.INSPECTOR},
     DocPerm.JOURNAL_MANAGE: LEADERS,
     DocPerm.SIGN: set(SCHOOL_ROLES),
-})
+}

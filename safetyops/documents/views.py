@@ -14,17 +14,16 @@ from flask_login import current_user
 from .. import menu
 from ..access import can, get_or_404, requires, scoped
 from ..auth.roles import ROLE_LABELS, has_perm
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..extensions import db
 from ..forms_common import choices
-from ..gate import shifts as gate_shifts
 from ..incidents.models import Briefing, BriefingPlanItem
 from ..incidents.permissions import IncPerm
 from ..schools.models import AREA_LABELS, Membership
 from ..schools.services import staff_query
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
-from . import guards, jobs, pdf, services, storage
+from . import guards, pdf, services, storage
 from .forms import DocumentForm, InstructionForm, ScanForm, VersionForm, document_form
 from .kinds import GROUP_LABELS, KIND_LABELS, KINDS, Group, may_read, readable_kinds
 from .models import (
@@ -40,11 +39,13 @@ from .models import (
 from .permissions import DocPerm
 
 bp = Blueprint("documents", __name__)
-jobs.register_texts()
 
-menu.add(menu.MenuItem(_l("Documents"), "documents.index", DocPerm.VIEW, 60))
-menu.add(menu.MenuItem(_l("Instruction journal"), "documents.journal", DocPerm.JOURNAL_VIEW, 61))
-menu.add(menu.MenuItem(_l("My instructions"), "documents.my_instructions", DocPerm.SIGN, 62))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    menu.MenuItem(_l("Documents"), "documents.index", DocPerm.VIEW, 60),
+    menu.MenuItem(_l("Instruction journal"), "documents.journal", DocPerm.JOURNAL_VIEW, 61),
+    menu.MenuItem(_l("My instructions"), "documents.my_instructions", DocPerm.SIGN, 62),
+)
 
 
 def _today() -> dt.date:
@@ -74,8 +75,7 @@ def _staff_choices(blank=None):
     return choices(([(0, blank)] if blank else []) + pairs)
 
 
-@gate_shifts.provider
-def _company_guards(school, today) -> list:
+def company_guards(school, today) -> list:
     """The gate phone offers the security company's guards at a change of shift (contracts in force)."""
     return [(user, _("%(company)s, contract No. %(number)s", company=doc.contractor, number=doc.number or "—"))
             for user, doc in guards.on_contract(school, today)]
@@ -93,8 +93,7 @@ def _appointment_orders(appointments) -> dict:
 # --------------------------------------------------------------------------- home page cards
 
 
-@provider
-def _document_cards(user, school, role, today):
+def home_cards(user, school, role, today):
     cards = []
     if has_perm(role, DocPerm.MANAGE):
         due = services.due_documents(school, today, kinds=readable_kinds(role))

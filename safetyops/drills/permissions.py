@@ -1,10 +1,10 @@
-"""Who may do what in drills (granted at import time)."""
+"""Who may do what in drills."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class DrillPerm(StrEnum):
@@ -23,7 +23,8 @@ class DrillPerm(StrEnum):
 
 LEADERS = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER}
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     DrillPerm.VIEW: LEADERS | {Role.INSPECTOR},
     DrillPerm.MANAGE: LEADERS,
     DrillPerm.RUN: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.TEACHER},
@@ -35,4 +36,4 @@ grant({
     DrillPerm.TRAINING_MANAGE: LEADERS,
     DrillPerm.CD_VIEW: set(Role),
     DrillPerm.CD_MANAGE: {Role.DIRECTOR, Role.ADMIN},
-})
+}

@@ -50,12 +50,9 @@ SMS_TEXTS = {
 }
 
 
-def register_sms_texts() -> None:
+def register_texts() -> None:
     for kind, text in SMS_TEXTS.items():
         outbox.register_text(kind, text, {"klass": "Ж" * SMS_CLASS_CHARS, "place": "Ж" * SMS_PLACE_CHARS})
-
-
-register_sms_texts()
 
 
 # --- class lists (the rest, students_of and the guardians: reunion_lists.py) -----------------------------

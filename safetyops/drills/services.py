@@ -70,13 +70,10 @@ _SAMPLES = {f"drills.alarm.{k}": {"zone": "Ж" * ALARM_ZONE_CHARS}
             for k in ("fire", "earthquake", "lockdown", "medical", "other")}
 
 
-def register_sms_texts() -> None:
+def register_texts() -> None:
     """Give the outbox this area's texts (idempotent)."""
     for kind, text in SMS_TEXTS.items():
         outbox.register_text(kind, text, _SAMPLES.get(kind))
-
-
-register_sms_texts()  # the notifications area lists every text it knows
 
 
 def is_duty_admin(user, school: School, day: dt.date) -> bool:

@@ -17,10 +17,10 @@ from flask_login import current_user
 from .. import menu
 from ..access import can, get_or_404, requires, scoped
 from ..auth.roles import has_perm
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..extensions import db
 from ..forms_common import choices
-from ..offline import made_at, pages_provider
+from ..offline import made_at
 from ..uow import audit_read, personal_data, step
 from . import (  # noqa: F401 - the views_* modules: importing them registers their routes on bp
     charts,
@@ -40,12 +40,14 @@ from .permissions import DrillPerm
 from .views_reunion import _reunion_pages  # registers its routes on bp too
 
 # Services raise ServiceError before they write anything, so a refused form needs no rollback.
-services.register_sms_texts()
 
-menu.add(menu.MenuItem(_l("My class"), "drills.my_class", DrillPerm.REPORT, 20))
-menu.add(menu.MenuItem(_l("Drills"), "drills.index", DrillPerm.VIEW, 40))
-menu.add(menu.MenuItem(_l("Safety training"), "drills.training", DrillPerm.TRAINING_VIEW, 41))
-menu.add(menu.MenuItem(_l("Civil defence staff"), "drills.cd_staff", DrillPerm.CD_VIEW, 83))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    menu.MenuItem(_l("My class"), "drills.my_class", DrillPerm.REPORT, 20),
+    menu.MenuItem(_l("Drills"), "drills.index", DrillPerm.VIEW, 40),
+    menu.MenuItem(_l("Safety training"), "drills.training", DrillPerm.TRAINING_VIEW, 41),
+    menu.MenuItem(_l("Civil defence staff"), "drills.cd_staff", DrillPerm.CD_VIEW, 83),
+)
 
 POLL_MS = 1500  # the board shows a report within 2 s (issue 15); unchanged answers are a 304
 
@@ -58,8 +60,7 @@ def _mmss_filter(seconds):
 # --- home page cards ---------------------------------------------------------------------
 
 
-@provider
-def _drill_cards(user, school, role, today):
+def home_cards(user, school, role, today):
     cards = []
     live = services.live_drill(school)
     if live is not None and has_perm(role, DrillPerm.REPORT):
@@ -267,8 +268,7 @@ def all_clear(drill_id):
 # --- roll-call ----------------------------------------------------------------------------------
 
 
-@pages_provider
-def _offline_pages(user, school, role, today) -> list[str]:
+def offline_pages(user, school, role, today) -> list[str]:
     """My class, and during a drill the report form of each of my classes; while reunification is open, its
     screen and one page per class (the guard and the leaders: every class with a list; a homeroom teacher: theirs)."""
     mine = planning.my_classes(user, school) if has_perm(role, DrillPerm.REPORT) else []

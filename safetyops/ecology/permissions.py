@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class EcoPerm(StrEnum):
@@ -14,4 +14,5 @@ class EcoPerm(StrEnum):
 
 MANAGERS = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER}
 
-grant({EcoPerm.VIEW: MANAGERS | {Role.INSPECTOR}, EcoPerm.MANAGE: MANAGERS})
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {EcoPerm.VIEW: MANAGERS | {Role.INSPECTOR}, EcoPerm.MANAGE: MANAGERS}

@@ -44,9 +44,6 @@ def register_texts() -> None:
         outbox.register_text(kind, text, sample=SMS_SAMPLES[kind])
 
 
-register_texts()
-
-
 # --- contracts and the schedule ------------------------------------------------------------------------
 
 

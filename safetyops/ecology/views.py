@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..access import get_or_404, requires, scoped
 from ..extensions import db
-from ..menu import MenuItem, add
+from ..menu import MenuItem
 from ..time import school_today
 from ..uow import step
 from . import services
@@ -31,7 +31,10 @@ from .permissions import EcoPerm
 
 bp = Blueprint("ecology", __name__)
 
-add(MenuItem(_l("Ecology"), "ecology.index", EcoPerm.VIEW, 58))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Ecology"), "ecology.index", EcoPerm.VIEW, 58),
+)
 
 RECENT = 10
 

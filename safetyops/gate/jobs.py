@@ -11,11 +11,10 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..schools.models import School
-from . import services, sweeps
+from . import sweeps
 
 
 def _each_school(fn, now: dt.datetime) -> int:
-    services.register_texts()
     total = 0
     for school in db.session.scalars(sa.select(School).order_by(School.id)).all():
         total += fn(school, now)

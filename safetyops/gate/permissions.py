@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class GatePerm(StrEnum):
@@ -22,11 +22,15 @@ class GatePerm(StrEnum):
 
 
 MANAGERS = {Role.DIRECTOR, Role.ADMIN}
+#: Read single entries and photos: the guards (today's gate) and those who read the report.
+ENTRY_READ = "gate.entry.read"
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     GatePerm.LOG: {Role.GUARD, *MANAGERS},
     GatePerm.REPORT: {Role.DEPUTY, *MANAGERS},
     GatePerm.WATCHLIST_VIEW: {Role.GUARD, Role.DEPUTY, *MANAGERS},
     GatePerm.MANAGE: MANAGERS,
     GatePerm.COUNTS: {Role.INSPECTOR, Role.DEPUTY, *MANAGERS},
-})
+    ENTRY_READ: {Role.GUARD, Role.DEPUTY, *MANAGERS},
+}

@@ -78,9 +78,6 @@ def register_texts() -> None:
         outbox.register_text(kind, text, sample=SMS_SAMPLES[kind])
 
 
-register_texts()  # the notifications area lists every text it knows
-
-
 def notify(school: School, recipients, kind: str, key: str, params: dict, *, urgent: bool = False) -> list:
     """Queue SMS through the notifications outbox in the current transaction."""
     if not recipients:

@@ -17,13 +17,12 @@ from flask_login import current_user
 
 from ..access import can, get_or_404, requires, scoped
 from ..audit.services import record
-from ..auth.roles import Role, grant, has_perm
+from ..auth.roles import Role, has_perm
 from ..converters import date_arg, int_arg
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..extensions import db
 from ..menu import MenuItem
-from ..menu import add as add_menu
-from ..offline import made_at, pages_provider
+from ..offline import made_at
 from ..paging import Page, page_arg
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
@@ -33,22 +32,20 @@ from . import views_rounds as _rounds_routes  # noqa: F401 - registers its route
 from .blueprint import _now, _render, bp
 from .forms import EntryForm, ScanForm, SignOutForm, WatchForm, host_choices
 from .models import WATCH_REASON_LABELS, EntryKind, GateEntry, GatePhoto, WatchlistEntry
-from .permissions import MANAGERS, GatePerm
+from .permissions import ENTRY_READ, GatePerm
 from .rounds import active_checkpoints, current_night, night_rounds
 from .settings import day_bounds, local_now, settings_for
 
-#: Read single entries and photos: the guards (today's gate) and those who read the report.
-ENTRY_READ = "gate.entry.read"
-grant({ENTRY_READ: {Role.GUARD, Role.DEPUTY, *MANAGERS}})
 #: Guards read entries of the last day (a night shift crosses midnight); report readers any day.
 GUARD_WINDOW = dt.timedelta(hours=24)
 
-add_menu(MenuItem(_l("Gate"), "gate.index", GatePerm.LOG, 20))
-add_menu(MenuItem(_l("Gate report"), "gate.report", GatePerm.REPORT, 60))
-add_menu(MenuItem(_l("Watchlist"), "gate.watchlist", GatePerm.WATCHLIST_VIEW, 61))
-add_menu(MenuItem(_l("Gate counts"), "gate.counts", GatePerm.COUNTS, 62))
-
-services.register_texts()
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Gate"), "gate.index", GatePerm.LOG, 20),
+    MenuItem(_l("Gate report"), "gate.report", GatePerm.REPORT, 60),
+    MenuItem(_l("Watchlist"), "gate.watchlist", GatePerm.WATCHLIST_VIEW, 61),
+    MenuItem(_l("Gate counts"), "gate.counts", GatePerm.COUNTS, 62),
+)
 
 
 def _form_region(form):
@@ -61,8 +58,7 @@ def _form_region(form):
 # --- the guard's home: new entry, on site now ----------------------------------------------------------
 
 
-@pages_provider
-def _offline_pages(user, school, role, today) -> list[str]:
+def offline_pages(user, school, role, today) -> list[str]:
     """The gate, its new-entry form, the night rounds and each checkpoint's page (a QR label's link)."""
     if not has_perm(role, GatePerm.LOG):
         return []
@@ -359,10 +355,7 @@ def watch_remove(watch_id):
 # --- the "Today" page ---------------------------------------------------------------------------------------
 
 
-@provider
-def _cards(user, school, role, today):
-    from ..auth.roles import has_perm
-
+def home_cards(user, school, role, today):
     cards = []
     if has_perm(role, GatePerm.LOG):
         n = services.count_on_site(school)

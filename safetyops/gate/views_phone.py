@@ -9,7 +9,7 @@ import secrets
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user, user_logged_in
+from flask_login import current_user, login_user, logout_user
 
 from ..access import can, requires, signed_in
 from ..audit.services import record
@@ -79,7 +79,7 @@ def _device_cookie(response):
     return response
 
 
-def _on_login(sender, user, **extra):
+def on_login(sender, user, **extra):
     """A guard signs in on a gate phone: their shift starts and any other guard's shift on it ends."""
     device = _device_id()
     if not device:
@@ -89,9 +89,6 @@ def _on_login(sender, user, **extra):
         return
     shift = phone.start_shift(membership.school, user, device)
     session["gate_shift"] = shift.id
-
-
-user_logged_in.connect(_on_login)
 
 
 @bp.post("/lock")

@@ -31,7 +31,9 @@ EVENT_TEXT = _l("Event %(date)s: %(n)s classes without a safety briefing.")
 REMIND_DAYS = 2
 
 
-outbox.register_text(EVENT_KIND, EVENT_TEXT)  # the notifications area lists every text it knows
+def register_texts() -> None:
+    """Give the outbox this area's texts (idempotent)."""
+    outbox.register_text(EVENT_KIND, EVENT_TEXT)
 
 
 def anonymise(now: datetime) -> int:

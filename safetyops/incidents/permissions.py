@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class IncPerm(StrEnum):
@@ -22,7 +22,8 @@ class IncPerm(StrEnum):
 
 REGISTER_ROLES = {Role.DIRECTOR, Role.DEPUTY, Role.SAFETY_OFFICER, Role.NURSE}
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     IncPerm.REGISTER: REGISTER_ROLES,
     IncPerm.ANALYSE: REGISTER_ROLES | {Role.INSPECTOR},
     IncPerm.SETTINGS: {Role.DIRECTOR},
@@ -30,4 +31,4 @@ grant({
                              Role.INSPECTOR},
     IncPerm.BRIEFINGS_RECORD: {Role.DIRECTOR, Role.DEPUTY, Role.SAFETY_OFFICER, Role.TEACHER},
     IncPerm.BRIEFINGS_PLAN: {Role.DIRECTOR, Role.DEPUTY, Role.SAFETY_OFFICER},
-})
+}

@@ -14,12 +14,11 @@ from ..access import can, get_or_404, requires
 from ..audit.services import record
 from ..auth.models import User
 from ..converters import MAX_YEAR, MIN_YEAR, int_arg
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..drills.models import SchoolClass
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
-from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import local_to_utc, school_today, zone
 from ..uow import audit_read, personal_data, step
@@ -40,8 +39,11 @@ from .permissions import IncPerm
 
 bp = Blueprint("incidents", __name__)
 
-add_menu(MenuItem(_l("Road incidents"), "incidents.analysis", IncPerm.ANALYSE, 40))
-add_menu(MenuItem(_l("Briefings"), "incidents.briefings", IncPerm.BRIEFINGS_VIEW, 41))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Road incidents"), "incidents.analysis", IncPerm.ANALYSE, 40),
+    MenuItem(_l("Briefings"), "incidents.briefings", IncPerm.BRIEFINGS_VIEW, 41),
+)
 
 LABELS = {"MODE_LABELS": MODE_LABELS, "SEVERITY_LABELS": SEVERITY_LABELS, "STATUS_LABELS": STATUS_LABELS,
           "JOURNEY_LABELS": JOURNEY_LABELS, "EVENT_KIND_LABELS": EVENT_KIND_LABELS,
@@ -68,8 +70,7 @@ def _local(value: dt.datetime | None):
 # --- home page cards ---------------------------------------------------------------------------------------
 
 
-@provider
-def _cards(user, school, role, today):
+def home_cards(user, school, role, today):
     from ..auth.roles import Role, has_perm
 
     cards = []

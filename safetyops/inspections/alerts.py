@@ -26,9 +26,6 @@ def register_texts() -> None:
         outbox.register_text(kind, text)
 
 
-register_texts()  # the notifications area lists every text it knows
-
-
 def short_place(name: str | None):
     """A place for an SMS: the reader's language part of a bilingual name, cut at a word boundary."""
     return outbox.sms_name(name or "", PLACE_MAX)

@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..access import can
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from .periods import Status
 from .permissions import InspPerm
 
 
-@provider
 def my_checks_card(user, school, role, today):
     from . import services
 
@@ -44,7 +43,6 @@ def _row(due, versions) -> dict:
             "status": due.status.value, "status_label": str(STATUS_LABELS[due.status])}
 
 
-@provider
 def deficiencies_card(user, school, role, today):
     from . import services
 

@@ -1,10 +1,10 @@
-"""Who may do what in inspections (granted at import time)."""
+"""Who may do what in inspections."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import SCHOOL_ROLES, Role, grant
+from ..auth.roles import SCHOOL_ROLES, Role
 
 
 class InspPerm(StrEnum):
@@ -25,10 +25,11 @@ MANAGER_ROLES = frozenset({Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_O
 #: Roles alerted when a critical item fails.
 ALERT_ROLES = (Role.SAFETY_OFFICER, Role.DIRECTOR)
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS: dict[InspPerm, set[Role]] = {
     InspPerm.RUN: set(SCHOOL_ROLES),
     InspPerm.VIEW: set(SCHOOL_ROLES) | {Role.INSPECTOR},
     InspPerm.PHOTOS: set(SCHOOL_ROLES),
     InspPerm.MANAGE: set(MANAGER_ROLES),
     InspPerm.EXPORT: set(MANAGER_ROLES) | {Role.INSPECTOR},
-})
+}

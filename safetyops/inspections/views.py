@@ -23,12 +23,9 @@ from ..converters import int_arg
 from ..extensions import db
 from ..forms_common import choices
 from ..menu import MenuItem
-from ..menu import add as add_menu
-from ..offline import pages_provider
 from ..schools.models import Area
 from ..time import school_today
 from ..uow import personal_data, step
-from . import cards as _cards  # noqa: F401 - registers the home-page cards
 from . import exports, services
 from . import views_actions as _actions_routes  # noqa: F401 - registers its routes on bp
 from . import views_runs as _runs_routes  # noqa: F401 - registers its routes on bp
@@ -37,20 +34,19 @@ from .forms import AssetForm, ScheduleForm
 from .models import ASSET_TYPE_LABELS, OPEN_STATUSES, Asset, CorrectiveAction, Run, Schedule
 from .permissions import InspPerm
 
-for _label, _endpoint, _perm, _order in (
-    (_l("My checks"), "inspections.checks", InspPerm.RUN, 10),
-    (_l("Report a hazard"), "inspections.hazard", InspPerm.RUN, 11),
-    (_l("Overdue and deficiencies"), "inspections.overdue", InspPerm.VIEW, 12),
-    (_l("Corrective actions"), "inspections.actions", InspPerm.VIEW, 13),
-    (_l("Equipment"), "inspections.assets", InspPerm.VIEW, 20),
-    (_l("Check schedules"), "inspections.schedules", InspPerm.MANAGE, 21),
-    (_l("Check history"), "inspections.runs", InspPerm.VIEW, 22),
-):
-    add_menu(MenuItem(_label, _endpoint, _perm, _order))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("My checks"), "inspections.checks", InspPerm.RUN, 10),
+    MenuItem(_l("Report a hazard"), "inspections.hazard", InspPerm.RUN, 11),
+    MenuItem(_l("Overdue and deficiencies"), "inspections.overdue", InspPerm.VIEW, 12),
+    MenuItem(_l("Corrective actions"), "inspections.actions", InspPerm.VIEW, 13),
+    MenuItem(_l("Equipment"), "inspections.assets", InspPerm.VIEW, 20),
+    MenuItem(_l("Check schedules"), "inspections.schedules", InspPerm.MANAGE, 21),
+    MenuItem(_l("Check history"), "inspections.runs", InspPerm.VIEW, 22),
+)
 
 
-@pages_provider
-def _offline_pages(user, school, role, today) -> list[str]:
+def offline_pages(user, school, role, today) -> list[str]:
     """My checks (and each zone's: the zone link of a duty post), the hazard form and every run
     the person may work on today (started or not)."""
     if not has_perm(role, InspPerm.RUN):

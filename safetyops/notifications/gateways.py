@@ -455,9 +455,6 @@ class TwilioGateway:
 
 GatewayFactory = Callable[[Mapping[str, object]], Gateway]
 
-_REGISTRY: dict[str, GatewayFactory] = {}
-
-
 def register_gateway(name: str, factory: GatewayFactory) -> None:
     """Make ``build_gateway(name, settings)`` call ``factory(settings)``. Replaces an existing entry."""
     if not name or not name.strip():
@@ -510,5 +507,5 @@ def _twilio_factory(settings: Mapping[str, object]) -> Gateway:
     )
 
 
-register_gateway("console", _console_factory)
-register_gateway("twilio", _twilio_factory)
+#: name -> factory; the notifications area's register(app) adds "smpp" (smpp_gateway imports this module).
+_REGISTRY: dict[str, GatewayFactory] = {"console": _console_factory, "twilio": _twilio_factory}

@@ -35,8 +35,12 @@ from .outcomes import apply_provider_status, record_opt_out, resolve_by_callback
 from .telegram_models import chats_for
 
 BROADCAST = "broadcast"
-#: A broadcast is the director's own words: sent as typed, not translated.
-register_text(BROADCAST, "%(text)s")
+
+
+def register_texts() -> None:
+    """Give the outbox this area's texts (idempotent): a broadcast is the director's own words, sent as
+    typed, not translated."""
+    register_text(BROADCAST, "%(text)s")
 
 # ------------------------------------------------------------------ preferences
 

@@ -32,7 +32,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .gateways import Channel, Gateway, SendResult, register_gateway
+from .gateways import Channel, Gateway, SendResult
 from .segments import is_gsm7
 
 __all__ = ["RECEIPT_STATUS", "Receipt", "SmppGateway", "parse_receipt", "smpp_configured"]
@@ -459,7 +459,7 @@ class SmppGateway:
         self.close()
 
 
-def _smpp_factory(settings: Mapping[str, object]) -> Gateway:
+def smpp_factory(settings: Mapping[str, object]) -> Gateway:
     def get(key: str) -> str:
         return str(settings.get(key) or "").strip()
 
@@ -476,5 +476,3 @@ def _smpp_factory(settings: Mapping[str, object]) -> Gateway:
         timeout=float(get("SMPP_TIMEOUT") or 10),
     )
 
-
-register_gateway("smpp", _smpp_factory)

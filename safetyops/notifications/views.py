@@ -28,9 +28,9 @@ from flask_login import current_user
 
 from .. import menu
 from ..access import get_or_404, public, requires, signed_in
-from ..auth.roles import Perm, Role, grant
+from ..auth.roles import Perm, Role
 from ..converters import int_arg
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..extensions import csrf, db
 from ..time import now_utc
 from ..uow import audit_read, personal_data, step
@@ -50,14 +50,18 @@ class NotifPerm(StrEnum):
     RULES = "messages.rules"
 
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     NotifPerm.LOG: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY},
     NotifPerm.BROADCAST: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY},
     NotifPerm.RULES: {Role.DIRECTOR, Role.ADMIN},
-})
+}
 
-menu.add(menu.MenuItem(_l("Messages"), "notifications.log", NotifPerm.LOG, 70))
-menu.add(menu.MenuItem(_l("My SMS settings"), "notifications.settings", Perm.HOME, 97))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    menu.MenuItem(_l("Messages"), "notifications.log", NotifPerm.LOG, 70),
+    menu.MenuItem(_l("My SMS settings"), "notifications.settings", Perm.HOME, 97),
+)
 
 PAGE = 50
 
@@ -351,8 +355,7 @@ def inbound():
 # ------------------------------------------------------------------ home page
 
 
-@provider
-def _cards(user, school, role, today):
+def home_cards(user, school, role, today):
     from ..auth.roles import has_perm
 
     if school is None or not has_perm(role, NotifPerm.LOG):

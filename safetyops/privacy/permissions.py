@@ -13,7 +13,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from ..access import signed_in
-from ..auth.roles import Role, grant, has_perm
+from ..auth.roles import Role, has_perm
 from ..extensions import db
 from ..schools.models import Appointment, Area
 from ..time import zone
@@ -24,7 +24,8 @@ class PrivPerm(StrEnum):
     MANAGE = "privacy.manage"
 
 
-grant({PrivPerm.MANAGE: {Role.DIRECTOR}})
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {PrivPerm.MANAGE: {Role.DIRECTOR}}
 
 
 def security_appointments(school, day=None):

@@ -24,17 +24,20 @@ from ..pdf import FontMissing
 from ..schools import services as school_services
 from ..schools.models import AREA_LABELS
 from ..uow import audit_read, personal_data, step
-from . import register, search, services, subject_access
+from . import data_register, search, services, subject_access
 from .forms import ConsentForm, SubjectActionForm, SubjectForm, WithdrawForm
 from .models import PURPOSE_LABELS, SUBJECT_KIND_LABELS, Consent, ConsentScan
 from .permissions import can_handle, officer_only
 
 bp = Blueprint("privacy", __name__)
 
-menu.add(menu.MenuItem(_l("Privacy notice"), "privacy.notice", Perm.HOME, 98))
-menu.add(menu.MenuItem(_l("Personal data requests"), "privacy.subject", Perm.HOME, 93, check=can_handle))
-menu.add(menu.MenuItem(_l("Consent register"), "privacy.consents", Perm.HOME, 94, check=can_handle))
-menu.add(menu.MenuItem(_l("Information security"), "privacy.register_page", Perm.HOME, 96, check=can_handle))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    menu.MenuItem(_l("Privacy notice"), "privacy.notice", Perm.HOME, 98),
+    menu.MenuItem(_l("Personal data requests"), "privacy.subject", Perm.HOME, 93, check=can_handle),
+    menu.MenuItem(_l("Consent register"), "privacy.consents", Perm.HOME, 94, check=can_handle),
+    menu.MenuItem(_l("Information security"), "privacy.register_page", Perm.HOME, 96, check=can_handle),
+)
 
 
 def _staff_choices():
@@ -51,10 +54,10 @@ def notice():
     school = g.school
     rows = []
     if school is not None:
-        kept = register.retention(school)
-        rows = [(res, register.readers(res), kept[res.key]) for res in register.RESOURCES]
+        kept = data_register.retention(school)
+        rows = [(res, data_register.readers(res), kept[res.key]) for res in data_register.RESOURCES]
     return render_template("privacy/notice.html", rows=rows,
-                           contacts=register.contacts(school) if school is not None else None,
+                           contacts=data_register.contacts(school) if school is not None else None,
                            AREA_LABELS=AREA_LABELS)
 
 
@@ -63,10 +66,10 @@ def notice():
 @personal_data("privacy.register_read")
 def register_page():
     roles = [*SCHOOL_ROLES, Role.INSPECTOR]
-    return render_template("privacy/register.html", table=register.access_table(roles), roles=roles,
-                           ROLE_LABELS=ROLE_LABELS, backup=register.backups(),
-                           appointments=register.contacts(g.school)["appointments"],
-                           kept=register.retention(g.school))
+    return render_template("privacy/register.html", table=data_register.access_table(roles), roles=roles,
+                           ROLE_LABELS=ROLE_LABELS, backup=data_register.backups(),
+                           appointments=data_register.contacts(g.school)["appointments"],
+                           kept=data_register.retention(g.school))
 
 
 # --- personal data on request ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..auth.roles import Role
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from . import jobs
 
 #: Who sees last week on the home page: the director (who gets the SMS) and the deputy director, who reads
@@ -23,7 +23,6 @@ DIGEST_ROLES = frozenset({Role.DIRECTOR, Role.DEPUTY})
 URGENCY = 20
 
 
-@provider
 def last_week_card(user, school, role, today):
     if role not in DIGEST_ROLES:
         return []

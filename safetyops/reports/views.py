@@ -15,24 +15,26 @@ from flask_login import current_user
 from ..access import can, requires
 from ..audit.services import record
 from ..auth.models import User
-from ..auth.roles import Role, grant
-from ..dashboard.cards import Card, provider
+from ..auth.roles import Role
+from ..dashboard.cards import Card
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..menu import MenuItem
-from ..menu import add as add_menu
 from ..schools.models import Membership
 from ..time import now_utc, school_today
-from . import cards as _cards  # noqa: F401 - registers the home-page cards
 from . import comparison, district_report, pdf, services
 from . import sections as wording
 
 DISTRICT_COMPARE = "reports.district"
 SAFETY_REPORT = "reports.safety"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-grant({DISTRICT_COMPARE: {Role.INSPECTOR},
-       SAFETY_REPORT: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER, Role.INSPECTOR}})
-add_menu(MenuItem(_l("Safety report"), "reports.safety", SAFETY_REPORT, 14))
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {DISTRICT_COMPARE: {Role.INSPECTOR},
+          SAFETY_REPORT: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER, Role.INSPECTOR}}
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Safety report"), "reports.safety", SAFETY_REPORT, 14),
+)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -44,7 +46,6 @@ def _context(sort_arg: str | None) -> dict:
             "on_time_target": comparison.ON_TIME_TARGET}
 
 
-@provider
 def district_card(user, school, role, today):
     """The inspector's home: the district's schools side by side, in the chosen order, with how many need
     attention (a figure in red).  A district of more than `HOME_ALL_SCHOOLS` lists only those here; the full

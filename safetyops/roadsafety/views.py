@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import get_or_404, requires
-from ..menu import MenuItem, add
+from ..menu import MenuItem
 from ..time import school_today
 from ..uow import audit_read, personal_data, step
 from . import services
@@ -19,7 +19,10 @@ from .permissions import RoadPerm
 
 bp = Blueprint("roadsafety", __name__)
 
-add(MenuItem(_l("Road safety work"), "roadsafety.index", RoadPerm.VIEW, 57))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Road safety work"), "roadsafety.index", RoadPerm.VIEW, 57),
+)
 
 
 def _back():

@@ -1,10 +1,10 @@
-"""Roster permissions, granted at import time."""
+"""Roster permissions and who holds them."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 
 
 class RosterPerm(StrEnum):
@@ -19,8 +19,9 @@ class RosterPerm(StrEnum):
 _STAFF = {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY, Role.SAFETY_OFFICER, Role.TEACHER, Role.GUARD, Role.CANTEEN,
           Role.NURSE}
 
-grant({
+#: Who holds each of the area's permissions (granted on the app by the area's `register(app)`).
+GRANTS = {
     RosterPerm.VIEW: _STAFF,
     RosterPerm.MANAGE: {Role.DIRECTOR, Role.ADMIN},
     RosterPerm.APPROVE: {Role.DIRECTOR, Role.ADMIN, Role.DEPUTY},
-})
+}

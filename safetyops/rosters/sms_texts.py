@@ -16,5 +16,7 @@ TEXTS = {
     "rosters.swap_declined": _l("Duty swap %(date)s was declined."),
 }
 
-for _kind, _text in TEXTS.items():
-    register_text(_kind, _text)
+def register_texts() -> None:
+    """Give the outbox this area's texts (idempotent)."""
+    for kind, text in TEXTS.items():
+        register_text(kind, text)

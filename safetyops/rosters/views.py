@@ -14,7 +14,7 @@ from .. import menu
 from ..access import get_or_404, public, requires
 from ..auth.roles import ROLE_LABELS, Role, has_perm
 from ..converters import date_arg
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..errors_service import ServiceError
 from ..extensions import db
 from ..forms_common import choices
@@ -51,9 +51,12 @@ from .permissions import RosterPerm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 
-menu.add(menu.MenuItem(_l("Duty roster"), "rosters.week", RosterPerm.VIEW, 10))
-menu.add(menu.MenuItem(_l("Duty posts"), "rosters.posts", RosterPerm.MANAGE, 60))
-menu.add(menu.MenuItem(_l("Make the roster"), "rosters.generate", RosterPerm.MANAGE, 61))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    menu.MenuItem(_l("Duty roster"), "rosters.week", RosterPerm.VIEW, 10),
+    menu.MenuItem(_l("Duty posts"), "rosters.posts", RosterPerm.MANAGE, 60),
+    menu.MenuItem(_l("Make the roster"), "rosters.generate", RosterPerm.MANAGE, 61),
+)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -104,8 +107,7 @@ def _roster_local(value):
 # --- home page cards ------------------------------------------------------------------------------
 
 
-@provider
-def _cards(user, school, role, today):
+def home_cards(user, school, role, today):
     if not has_perm(role, RosterPerm.VIEW):
         return []
     cards = []

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import menu
 from ..access import requires
-from ..auth.roles import Role, grant
+from ..auth.roles import Role
 from . import lease, models  # noqa: F401  (tables exist whenever the app does)
 from .catalogue import load_sweeps
 from .service import log_to_console, sweep_states
@@ -24,8 +24,12 @@ class SchedPerm(StrEnum):
     VIEW = "scheduler.view"
 
 
-grant({SchedPerm.VIEW: {Role.DIRECTOR, Role.ADMIN}})
-menu.add(menu.MenuItem(_l("Scheduled jobs"), "scheduler.status", SchedPerm.VIEW, 96))
+#: Who holds the area's permission (granted on the app by the area's `register(app)`).
+GRANTS = {SchedPerm.VIEW: {Role.DIRECTOR, Role.ADMIN}}
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    menu.MenuItem(_l("Scheduled jobs"), "scheduler.status", SchedPerm.VIEW, 96),
+)
 
 
 def start_in_serve(app) -> None:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import get_or_404, requires, scoped, signed_in
@@ -16,6 +17,7 @@ from ..auth.services import new_one_time_password
 from ..converters import int_arg
 from ..extensions import db
 from ..forms_common import choices
+from ..menu import MenuItem
 from ..time import school_today
 from ..uow import audit_read, personal_data, release, step
 from . import calendar as school_calendar
@@ -25,6 +27,15 @@ from .forms import AppointmentForm, CalendarEntryForm, ProfileForm, SchoolForm, 
 from .models import AREA_LABELS, CALENDAR_KIND_LABELS, ZONE_KIND_LABELS, Appointment, CalendarEntry, Zone
 
 bp = Blueprint("schools", __name__)
+
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Staff"), "schools.staff_list", Perm.STAFF_VIEW, 80),
+    MenuItem(_l("Zones"), "schools.zones", Perm.ZONES_VIEW, 81),
+    MenuItem(_l("Responsible persons"), "schools.appointments", Perm.APPOINTMENTS_VIEW, 82),
+    MenuItem(_l("School calendar"), "schools.calendar", Perm.SCHOOL_MANAGE, 83),
+    MenuItem(_l("School settings"), "schools.school_settings", Perm.SCHOOL_MANAGE, 90),
+)
 
 
 def _region():

@@ -40,9 +40,6 @@ def register_texts() -> None:
     outbox.register_text(NEW_REPORT, SMS_TEXTS[NEW_REPORT], sample={})
 
 
-register_texts()
-
-
 # --- who handles cases -------------------------------------------------------------------------------
 
 

@@ -23,9 +23,9 @@ from markupsafe import Markup
 from ..access import get_or_404, public, signed_in
 from ..audit.services import audit_source, record
 from ..auth.roles import Perm
-from ..dashboard.cards import Card, provider
+from ..dashboard.cards import Card
 from ..extensions import db, limiter
-from ..menu import MenuItem, add
+from ..menu import MenuItem
 from ..paging import Page, page_arg
 from ..time import now_utc
 from ..uow import audit_read, personal_data, step
@@ -63,11 +63,13 @@ def handlers_only(view):
     return signed_in(wrapper)
 
 
-add(MenuItem(_l("Anonymous reports"), "wellbeing.cases", Perm.HOME, 60, check=can_handle))
+#: The area's menu entries (added to the app by the area's `register(app)`).
+MENU = (
+    MenuItem(_l("Anonymous reports"), "wellbeing.cases", Perm.HOME, 60, check=can_handle),
+)
 
 
-@provider
-def _new_reports_card(user, school, role, today):
+def new_reports_card(user, school, role, today):
     """The handlers' home: how many anonymous reports nobody has dealt with yet (a count, never a word of
     them: the home page may be seen over a shoulder)."""
     if not services.may_handle(user, school, role):

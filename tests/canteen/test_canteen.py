@@ -151,10 +151,10 @@ def test_with_an_inspections_schedule_the_check_runs_in_the_inspections_engine(c
         schedule = f.schedule("canteen_sanitary_daily")
         html = client.get("/canteen").get_data(as_text=True)
         assert f'action="{url_for("inspections.start", schedule_id=schedule.id, _external=False)}"' in html
-        from safetyops.canteen.views import _cards
+        from safetyops.canteen.views import home_cards
 
         user = f.user("canteen")
-        titles = [c.title for c in _cards(user, f.school_a, user.memberships[0].role, MONDAY)]
+        titles = [c.title for c in home_cards(user, f.school_a, user.memberships[0].role, MONDAY)]
         assert "Canteen sanitary check" not in titles  # the engine's "my checks" card has it
 
 

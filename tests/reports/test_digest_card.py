@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from safetyops.dashboard import cards as home_cards
+from safetyops import registry
 from safetyops.extensions import db
 from safetyops.inspections import services as insp
 from safetyops.inspections.models import Run, RunStatus
@@ -195,8 +195,8 @@ def test_sunday_night_utc_is_monday_in_bishkek(week, client):
     assert "Last week: 09.11–15.11" in _card(_home(client, director, sunday_night))
 
 
-def _without_the_card():
-    return [p for p in home_cards.PROVIDERS if p is not cards.last_week_card]
+def _without_the_card(app):
+    return [p for p in registry.entries("cards", app) if p is not cards.last_week_card]
 
 
 def test_the_card_costs_two_statements_whatever_the_data(client, f, monkeypatch):
@@ -214,7 +214,7 @@ def test_the_card_costs_two_statements_whatever_the_data(client, f, monkeypatch)
         assert status == 200
         assert _card(client.get("/").get_data(as_text=True)), "populate() leaves misses to tell"
         with monkeypatch.context() as m:
-            m.setattr(home_cards, "PROVIDERS", _without_the_card())
+            m.setitem(client.application.extensions, "safetyops.cards", _without_the_card(client.application))
             without, _sql, _status = count_statements(client, "/")
         counts.append((with_card, without))
     (small, small_without), (large, large_without) = counts

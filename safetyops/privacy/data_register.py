@@ -72,7 +72,7 @@ READ = _l("reads")
 
 
 def access_table(roles=None) -> list[tuple[Resource, list[tuple[Role, object]]]]:
-    """For each resource, each role's access, from ROLE_PERMISSIONS (the code that enforces it)."""
+    """For each resource, each role's access, from the app's role permissions (what the code enforces)."""
     roles = roles or [*SCHOOL_ROLES, Role.INSPECTOR]
     out = []
     for res in RESOURCES:

@@ -1,0 +1,24 @@
+"""What the areas add to an app: lists kept on the app (`app.extensions`), never in a module's globals.
+
+Each area's `register(app)` (in `safetyops/<area>/__init__.py`) adds its menu entries, home-page
+cards, offline pages and the like here, so importing a module changes nothing and two apps built
+in one process (the tests build many) each have their own, once.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+
+def entries(key: str, app: Flask | None = None) -> list:
+    """The list `key` of `app` (by default the current app); empty until an area adds to it."""
+    target = app if app is not None else current_app
+    return target.extensions.setdefault(f"safetyops.{key}", [])
+
+
+def add(app: Flask, key: str, *items: object) -> None:
+    """Add `items` to the list `key` of `app`; an item already there is not added twice."""
+    found = entries(key, app)
+    for item in items:
+        if not any(item is there for there in found):  # by identity: lazy labels compare by their text
+            found.append(item)
