@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, url_for
+from flask import url_for
 from flask_babel import get_locale
 
 from . import registry
@@ -23,15 +23,10 @@ class MenuItem:
     check: Callable[[], bool] | None = None
 
 
-def add(app: Flask, *items: MenuItem) -> None:
-    """An area's menu entries (from its `register(app)`)."""
-    registry.add(app, "menu", *items)
-
-
 def menu_items():
     return [
         {"label": item.label, "url": url_for(item.endpoint)}
-        for item in sorted(registry.entries("menu"), key=lambda i: i.order)
+        for item in sorted(registry.entries(registry.MENU), key=lambda i: i.order)
         if (item.check() if item.check is not None else can(item.perm))
     ]
 

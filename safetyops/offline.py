@@ -7,8 +7,9 @@ record's own time (a tick, a gate entry, a checkpoint, a class report) is the ti
 while the audit event of the write carries the server's time of arrival, so both are kept.  A
 phone clock far off (ahead of the server, or older than a session can last) is not believed.
 
-Each area says which of its pages a signed-in person needs today with `add_pages(app, fn)`; the
-service worker caches them so that they open with no signal (docs/offline.md).
+Each area says which of its pages a signed-in person needs today from its `register(app)`
+(`area.add(app, bp, offline_pages=[fn])`); the service worker caches them so that they open with no
+signal (docs/offline.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 
 from . import registry
 from .time import now_utc
@@ -28,14 +29,9 @@ CLOCK_AHEAD = dt.timedelta(minutes=5)
 PageProvider = Callable[..., list[str]]
 
 
-def add_pages(app: Flask, *providers: PageProvider) -> None:
-    """Add ``fn(user, school, role, today) -> [url, ...]``: pages the person needs offline today."""
-    registry.add(app, "offline_pages", *providers)
-
-
 def pages_for(user, school, role, today: dt.date) -> list[str]:
     seen: dict[str, None] = {}
-    for fn in registry.entries("offline_pages"):
+    for fn in registry.entries(registry.OFFLINE_PAGES):
         for url in fn(user, school, role, today) or ():
             seen.setdefault(url, None)
     return list(seen)

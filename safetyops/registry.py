@@ -1,13 +1,20 @@
 """What the areas add to an app: lists kept on the app (`app.extensions`), never in a module's globals.
 
 Each area's `register(app)` (in `safetyops/<area>/__init__.py`) adds its menu entries, home-page
-cards, offline pages and the like here, so importing a module changes nothing and two apps built
-in one process (the tests build many) each have their own, once.
+cards, offline pages and the like here (through `safetyops.area.add`), so importing a module changes
+nothing and two apps built in one process (the tests build many) each have their own, once.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app
+
+#: The lists: `menu.MenuItem`s; home-page card providers (`dashboard.cards`); providers of the pages a
+#: phone keeps offline (`offline.pages_for`); providers of the people the gate phone offers (`gate.shifts`).
+MENU = "menu"
+CARDS = "cards"
+OFFLINE_PAGES = "offline_pages"
+GATE_SHIFT_CANDIDATES = "gate_shift_candidates"
 
 
 def entries(key: str, app: Flask | None = None) -> list:

@@ -88,8 +88,8 @@ def test_importing_every_module_registers_nothing():
 
 
 def _added(app) -> dict:
-    return {key: list(registry.entries(key, app)) for key in ("menu", "cards", "offline_pages",
-                                                               "gate_shift_candidates")}
+    return {key: list(registry.entries(key, app))
+            for key in (registry.MENU, registry.CARDS, registry.OFFLINE_PAGES, registry.GATE_SHIFT_CANDIDATES)}
 
 
 def test_each_app_has_its_own_areas_once(app):
@@ -104,7 +104,7 @@ def test_each_app_has_its_own_areas_once(app):
     assert all(registry.entries(k, app) is not registry.entries(k, other) for k in mine)
     assert len({item.endpoint for item in mine["menu"]}) == len(mine["menu"]) > 40
     assert len(mine["cards"]) == 14 and len(mine["offline_pages"]) == 3 and len(mine["gate_shift_candidates"]) == 1
-    registry.add(other, "menu", *theirs["menu"])
+    registry.add(other, registry.MENU, *theirs["menu"])
     assert _added(other) == theirs
     assert role_permissions(other) == mine_perms and role_permissions(other) is not mine_perms
     assert {item.endpoint.partition(".")[0] for item in mine["menu"]} <= set(AREAS)

@@ -8,14 +8,9 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """The register's pages, permissions, menu entry, the injuries card and the injury SMS."""
-    from .. import menu
-    from ..auth.roles import grant
-    from ..dashboard import cards
+    from .. import area
     from . import services, views
     from .permissions import GRANTS
 
-    app.register_blueprint(views.bp)
-    grant(app, GRANTS)
-    menu.add(app, *views.MENU)
-    cards.add(app, views.injuries_card)
-    services.register_texts()
+    area.add(app, views.bp, grants=GRANTS, menu=views.MENU, cards=[views.injuries_card],
+             texts=[services.register_texts])

@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """The audit log's page and its command group."""
-    from .. import menu
+    """The audit log's page, its menu entry and its command group.  By hand, not through
+    `safetyops.area`: that module grants on auth's roles, and auth records its events here."""
+    from .. import registry
     from . import cli, views
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.cli)
-    menu.add(app, *views.MENU)
+    registry.add(app, registry.MENU, *views.MENU)

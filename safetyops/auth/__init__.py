@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Sign-in, password and account pages."""
+    """Sign-in, password and account pages.  By hand, not through `safetyops.area`, which grants on
+    auth's roles."""
     from . import views
 
     app.register_blueprint(views.bp)

@@ -75,6 +75,7 @@ def role_permissions(app: Flask | None = None) -> dict[Role, frozenset[str]]:
     return target.extensions.setdefault("safetyops.roles", dict(ROLE_PERMISSIONS))
 
 
+#: A permission: the core's `Perm` or an area's own `StrEnum` (or a plain string).
 P = TypeVar("P", bound=str)
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """The "Today" page, and its card of the person's own appointments."""
-    from . import cards, views
+    from .. import area
+    from . import views
 
-    app.register_blueprint(views.bp)
-    cards.add(app, views.my_appointments_card)
+    area.add(app, views.bp, cards=[views.my_appointments_card])

@@ -1,15 +1,12 @@
 """The "Today" page is made of cards that each area contributes.
 
-An area adds a provider (a function (user, school, role, today) -> list[Card]) with `add(app, fn)`
-from its `register(app)`.  Cards are shown most urgent first.
+An area adds a provider (a function (user, school, role, today) -> list[Card]) from its
+`register(app)`: `area.add(app, bp, cards=[fn])`.  Cards are shown most urgent first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from flask import Flask
 
 from .. import registry
 
@@ -29,13 +26,9 @@ class Card:
     data: dict = field(default_factory=dict)
 
 
-def add(app: Flask, *providers: Callable) -> None:
-    registry.add(app, "cards", *providers)
-
-
 def cards_for(user, school, role, today) -> list[Card]:
     cards: list[Card] = []
-    for fn in registry.entries("cards"):
+    for fn in registry.entries(registry.CARDS):
         cards.extend(fn(user, school, role, today))
     return sorted(cards, key=lambda c: -c.urgency)
 

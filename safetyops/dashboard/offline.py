@@ -5,7 +5,7 @@
   new CSS or script file changes the worker's bytes, so phones install the new shell.  Never
   cached by the browser's HTTP cache (the browser must see updates).
 - ``/offline``: the page a phone shows for a page it does not have (in the person's language).
-- ``/offline/pages.json``: the pages this person needs today (each area's `pages_provider`), an
+- ``/offline/pages.json``: the pages this person needs today (each area's `offline_pages` providers), an
   opaque key of the person (the worker keeps one page cache per person) and a fresh form token
   for the outbox.
 """

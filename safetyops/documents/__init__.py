@@ -8,16 +8,10 @@ from flask import Flask
 def register(app: Flask) -> None:
     """The paperwork's pages, permissions, menu entries, home-page cards, SMS texts, and the security
     company's guards offered on the gate phone."""
-    from .. import menu
-    from ..auth.roles import grant
-    from ..dashboard import cards
+    from .. import area
     from ..gate import shifts
     from . import jobs, views
     from .permissions import GRANTS
 
-    app.register_blueprint(views.bp)
-    grant(app, GRANTS)
-    menu.add(app, *views.MENU)
-    cards.add(app, views.home_cards)
+    area.add(app, views.bp, grants=GRANTS, menu=views.MENU, cards=[views.home_cards], texts=[jobs.register_texts])
     shifts.add(app, views.company_guards)
-    jobs.register_texts()

@@ -8,12 +8,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Ecology's pages, permissions, menu entry and SMS texts."""
-    from .. import menu
-    from ..auth.roles import grant
+    from .. import area
     from . import services, views
     from .permissions import GRANTS
 
-    app.register_blueprint(views.bp)
-    grant(app, GRANTS)
-    menu.add(app, *views.MENU)
-    services.register_texts()
+    area.add(app, views.bp, grants=GRANTS, menu=views.MENU, texts=[services.register_texts])

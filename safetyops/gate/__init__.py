@@ -10,16 +10,10 @@ def register(app: Flask) -> None:
     gate phone's sign-in hook (a guard's shift starts)."""
     from flask_login import user_logged_in
 
-    from .. import menu, offline
-    from ..auth.roles import grant
-    from ..dashboard import cards
+    from .. import area
     from . import services, views, views_phone
     from .permissions import GRANTS
 
-    app.register_blueprint(views.bp)
-    grant(app, GRANTS)
-    menu.add(app, *views.MENU)
-    cards.add(app, views.home_cards)
-    offline.add_pages(app, views.offline_pages)
-    services.register_texts()
+    area.add(app, views.bp, grants=GRANTS, menu=views.MENU, cards=[views.home_cards],
+             offline_pages=[views.offline_pages], texts=[services.register_texts])
     user_logged_in.connect(views_phone.on_login, app)

@@ -16,14 +16,14 @@ from .. import registry
 
 
 def add(app: Flask, *providers: Callable) -> None:
-    registry.add(app, "gate_shift_candidates", *providers)
+    registry.add(app, registry.GATE_SHIFT_CANDIDATES, *providers)
 
 
 def candidates(school, today: dt.date) -> list[tuple[object, str]]:
     """Everyone offered, once each (the first note wins), in the providers' order."""
     seen: set[int] = set()
     found = []
-    for fn in registry.entries("gate_shift_candidates"):
+    for fn in registry.entries(registry.GATE_SHIFT_CANDIDATES):
         for user, note in fn(school, today):
             if user.id not in seen:
                 seen.add(user.id)

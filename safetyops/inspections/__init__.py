@@ -6,17 +6,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Inspections' pages, command group, permissions, menu entries, home-page cards, offline pages and SMS texts."""
-    from .. import menu, offline
-    from ..auth.roles import grant
-    from ..dashboard import cards as home
+    """Inspections' pages, command group, permissions, menu entries, home-page cards, offline pages and
+    SMS texts."""
+    from .. import area
     from . import alerts, cards, cli, views
     from .permissions import GRANTS
 
-    app.register_blueprint(views.bp)
-    app.cli.add_command(cli.cli)
-    grant(app, GRANTS)
-    menu.add(app, *views.MENU)
-    home.add(app, cards.my_checks_card, cards.deficiencies_card)
-    offline.add_pages(app, views.offline_pages)
-    alerts.register_texts()
+    area.add(app, views.bp, commands=[cli.cli], grants=GRANTS, menu=views.MENU,
+             cards=[cards.my_checks_card, cards.deficiencies_card], offline_pages=[views.offline_pages],
+             texts=[alerts.register_texts])

@@ -6,18 +6,13 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Messages' pages, command group, permissions, menu entries, home-page cards and the broadcast's text."""
-    from .. import menu
-    from ..auth.roles import grant
-    from ..dashboard import cards
+    """Messages' pages, command group, permissions, menu entries, home-page cards, the broadcast's text
+    and the SMPP gateway."""
+    from .. import area
     from . import cli, services, views
     from .gateways import register_gateway
     from .smpp_gateway import smpp_factory
 
-    app.register_blueprint(views.bp)
-    app.cli.add_command(cli.cli)
-    grant(app, views.GRANTS)
-    menu.add(app, *views.MENU)
-    cards.add(app, views.home_cards)
-    services.register_texts()
+    area.add(app, views.bp, commands=[cli.cli], grants=views.GRANTS, menu=views.MENU, cards=[views.home_cards],
+             texts=[services.register_texts])
     register_gateway("smpp", smpp_factory)

@@ -7,13 +7,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Reports' pages, permissions, menu entry, home-page cards and the weekly digest's text."""
-    from .. import menu
-    from ..auth.roles import grant
-    from ..dashboard import cards as home
+    from .. import area
     from . import cards, jobs, views
 
-    app.register_blueprint(views.bp)
-    grant(app, views.GRANTS)
-    menu.add(app, *views.MENU)
-    home.add(app, cards.last_week_card, views.district_card)
-    jobs.register_texts()
+    area.add(app, views.bp, grants=views.GRANTS, menu=views.MENU, cards=[cards.last_week_card, views.district_card],
+             texts=[jobs.register_texts])

@@ -9,11 +9,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Road-safety work's pages, permissions and menu entry."""
-    from .. import menu
-    from ..auth.roles import grant
+    from .. import area
     from . import views
     from .permissions import GRANTS
 
-    app.register_blueprint(views.bp)
-    grant(app, GRANTS)
-    menu.add(app, *views.MENU)
+    area.add(app, views.bp, grants=GRANTS, menu=views.MENU)

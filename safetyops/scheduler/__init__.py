@@ -7,11 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """The scheduled jobs' page, command group, permission and menu entry."""
-    from .. import menu
-    from ..auth.roles import grant
+    from .. import area
     from . import cli, views
 
-    app.register_blueprint(views.bp)
-    app.cli.add_command(cli.cli)
-    grant(app, views.GRANTS)
-    menu.add(app, *views.MENU)
+    area.add(app, views.bp, commands=[cli.cli], grants=views.GRANTS, menu=views.MENU)

@@ -7,8 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Staff, zones, responsible persons, calendar and settings pages, and their menu entries."""
-    from .. import menu
+    from .. import area
     from . import views
 
-    app.register_blueprint(views.bp)
-    menu.add(app, *views.MENU)
+    area.add(app, views.bp, menu=views.MENU)

@@ -196,7 +196,7 @@ def test_sunday_night_utc_is_monday_in_bishkek(week, client):
 
 
 def _without_the_card(app):
-    return [p for p in registry.entries("cards", app) if p is not cards.last_week_card]
+    return [p for p in registry.entries(registry.CARDS, app) if p is not cards.last_week_card]
 
 
 def test_the_card_costs_two_statements_whatever_the_data(client, f, monkeypatch):
