@@ -20,6 +20,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -28,6 +29,7 @@ from ..extensions import db
 from ..scoping import cross_school
 from ..time import now_utc
 from . import routes, telegram
+from .gateways import Channel as GatewayChannel
 from .gateways import Gateway, SendResult, build_gateway
 from .latin import sms_body
 from .models import (
@@ -74,7 +76,7 @@ CLAIM_LEASE_S = 120
 
 def gateway(app: Flask | None = None) -> Gateway:
     """The configured gateway, built once per app."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined] # the app behind the proxy
     gw = app.extensions.get("safetyops_sms_gateway")
     if gw is None:
         gw = build_gateway(app.config["SMS_GATEWAY"], app.config)
@@ -122,12 +124,12 @@ def _is_pg() -> bool:
 
 def expire_due(now: dt.datetime) -> int:
     """Queued rows past their expiry become expired."""
-    res = db.session.execute(
+    res = cast(sa.CursorResult, db.session.execute(
         sa.update(OutboundMessage)
         .where(OutboundMessage.status == MessageStatus.QUEUED, OutboundMessage.expires_dt.is_not(None),
                OutboundMessage.expires_dt < now)
         .values(status=MessageStatus.EXPIRED, status_dt=now)
-    )
+    ))
     db.session.commit()
     return res.rowcount or 0
 
@@ -293,7 +295,8 @@ def _mark_sending(job: Job, holder: str, now: dt.datetime) -> bool:
                     claimed_dt=sa.bindparam("now", type_=OutboundMessage.__table__.c.claimed_dt.type),
                     status_dt=sa.bindparam("now2", type_=OutboundMessage.__table__.c.status_dt.type))
             .execution_options(synchronize_session=False))
-    res = db.session.execute(_MARK_SENDING, {"mid": job.id, "holder": holder, "now": now, "now2": now})
+    res = cast(sa.CursorResult, db.session.execute(_MARK_SENDING, {"mid": job.id, "holder": holder, "now": now,
+                                                                   "now2": now}))
     if res.rowcount == 1:
         job.attempts += 1
         return True
@@ -305,7 +308,8 @@ def _mark_sending(job: Job, holder: str, now: dt.datetime) -> bool:
 
 def send_one(job: Job, gw: Gateway, callback: str | None) -> SendResult:
     try:
-        return gw.send(job.to_phone, job.body, channel=job.channel, status_callback=callback)
+        # a Telegram row never gets here (run_pass sends it through the bot): sms or whatsapp
+        return gw.send(job.to_phone, job.body, channel=cast(GatewayChannel, job.channel), status_callback=callback)
     except Exception as exc:  # noqa: BLE001 - a gateway must not raise; if it does the outcome is unknown
         log.exception("gateway %s raised for message %s", getattr(gw, "name", "?"), job.id)
         return SendResult("unknown", None, "gateway-error", None, f"{type(exc).__name__}: {exc}")
@@ -338,7 +342,7 @@ def run_pass(now: dt.datetime | None = None, gw: Gateway | None = None, *, max_b
     and that same transaction stores the previous row's result: one commit per message, and a
     crash at any point leaves at most one row ``sending`` (later: unknown), never a row sent
     twice or a claimed row forgotten."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined] # the app behind the proxy
     picker = routes.Picker(app, gw)  # each message goes by its school's route unless `gw` is given
     gw = gw or gateway(app)
     with_callback = status_callback_url(app) is not None
