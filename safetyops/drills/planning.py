@@ -14,7 +14,7 @@ from ..errors_service import ServiceError
 from ..extensions import db
 from ..schools.models import School
 from .models import DEFAULT_TARGET_SECONDS, AssemblyPoint, Drill, DrillKind, DrillTarget, PlannedDrill, SchoolClass
-from .staff import _member_of
+from .staff import member_of
 
 # --- classes, assembly points, targets ----------------------------------------------
 
@@ -39,7 +39,7 @@ def save_class(actor: User | None, school: School, klass: SchoolClass | None, *,
         SchoolClass.school_id == school.id, SchoolClass.name == name, SchoolClass.id != (klass.id if klass else -1)))
     if clash is not None:
         raise ServiceError(_l("A class with this name already exists."), "name")
-    if not _member_of(school, homeroom_id):
+    if not member_of(school, homeroom_id):
         raise ServiceError(_l("Choose a person who works at this school."), "homeroom_id")
     if assembly_point_id is not None and db.session.scalar(sa.select(AssemblyPoint.id).where(
             AssemblyPoint.school_id == school.id, AssemblyPoint.id == assembly_point_id)) is None:

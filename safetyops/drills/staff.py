@@ -10,7 +10,7 @@ from ..extensions import db
 from ..schools.models import Membership, School
 
 
-def _member_of(school: School, user_id: int | None) -> bool:
+def member_of(school: School, user_id: int | None) -> bool:
     if user_id is None:
         return True
     return db.session.scalar(sa.select(Membership.id).where(Membership.school_id == school.id,

@@ -18,7 +18,7 @@ from ..schools.calendar import reminder_day
 from ..schools.models import School
 from ..time import zone
 from .models import Course, TrainingRecord
-from .staff import _member_of, staff_of
+from .staff import member_of, staff_of
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -26,7 +26,7 @@ EXPIRY_WARNING_DAYS = 30
 def save_training(actor: User | None, school: School, rec: TrainingRecord | None, *, user_id: int, course,
                   taken_on: dt.date, expires_on: dt.date | None, certificate_no: str = "",
                   electrical_group: int | None = None) -> TrainingRecord:
-    if not _member_of(school, user_id):
+    if not member_of(school, user_id):
         raise ServiceError(_l("Choose a person who works at this school."), "user_id")
     course = Course(course)
     if expires_on is not None and expires_on < taken_on:

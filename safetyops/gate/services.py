@@ -252,7 +252,7 @@ def confirm_stay(actor, school: School, entry: GateEntry, now: dt.datetime | Non
         record(actor, school, "gate.entry.stay", entry)
 
 
-def _open_visits(school: School):
+def open_visits(school: School):
     return (sa.select(GateEntry)
             .where(GateEntry.school_id == school.id, GateEntry.out_dt.is_(None),
                    GateEntry.kind.in_([k.value for k in VISIT_KINDS])))
@@ -262,12 +262,12 @@ def on_site_now(school: School, *, offset: int = 0, limit: int | None = None) ->
     """Everyone the gate let in and has not seen leave (visitors, parents, contractors, deliveries, vehicles):
     entries with `.name`, `.kind`, `.in_dt`, `.host` (a User or None), longest inside first (a page of them
     with `offset`/`limit`)."""
-    return list(db.session.scalars(_open_visits(school).options(sa.orm.selectinload(GateEntry.host))
+    return list(db.session.scalars(open_visits(school).options(sa.orm.selectinload(GateEntry.host))
                                    .order_by(GateEntry.in_dt, GateEntry.id).offset(offset).limit(limit)))
 
 
 def count_on_site(school: School) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(_open_visits(school).subquery())) or 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(open_visits(school).subquery())) or 0
 
 
 def _word_match(school: School, word: str):

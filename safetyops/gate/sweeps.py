@@ -14,7 +14,7 @@ from ..schools.models import School
 from ..time import local_to_utc
 from .models import GateEntry, GateNameWord, GatePhoto, RoundAlertMode
 from .rounds import current_night, night_rounds
-from .services import ANONYMISED, _open_visits, directors, duty_admins, notify
+from .services import ANONYMISED, directors, duty_admins, notify, open_visits
 from .settings import day_bounds, local_now, settings_for
 
 #: Alerts due while the scheduler was down are still sent this long after (later, they are news no more).
@@ -74,7 +74,7 @@ def alert_after_closing(school: School, now: dt.datetime) -> int:
             continue
         start, _end = day_bounds(school, day)
         count = db.session.scalar(sa.select(sa.func.count()).select_from(
-            _open_visits(school).where(GateEntry.in_dt >= start, GateEntry.in_dt < closing)
+            open_visits(school).where(GateEntry.in_dt >= start, GateEntry.in_dt < closing)
             .where(GateEntry.is_refused.is_(False)).subquery())) or 0
         if count:
             queued += len(notify(school, duty_admins(school, day), "gate.after_closing",

@@ -13,7 +13,7 @@ from ..drills.models import SchoolClass
 from ..extensions import db
 from ..time import zone
 from .models import MODE_LABELS, Journey, RoadIncident, Severity, TravelMode
-from .services import AGE_GROUP_LABELS, TIME_BANDS, _year_range, age_group, time_band
+from .services import AGE_GROUP_LABELS, TIME_BANDS, age_group, time_band, year_range
 
 
 @dataclass
@@ -68,7 +68,7 @@ def incident_years(school) -> list[int]:
 
 def analyse(school, year: int) -> Analysis:
     """The year's incidents by month, place, mode, class, age group and time of day (one query, small rows)."""
-    a, b = _year_range(school, year)
+    a, b = year_range(school, year)
     rows = db.session.execute(
         sa.select(RoadIncident.occurred_dt, RoadIncident.place, RoadIncident.place_key, RoadIncident.mode,
                   RoadIncident.grade, RoadIncident.severity, RoadIncident.journey, RoadIncident.measures,

@@ -231,7 +231,7 @@ def parse_filters(args) -> Filters:
     return f
 
 
-def _year_range(school, year: int) -> tuple[dt.datetime, dt.datetime]:
+def year_range(school, year: int) -> tuple[dt.datetime, dt.datetime]:
     tz = zone(school.timezone)
     return (dt.datetime(year, 1, 1, tzinfo=tz).astimezone(dt.UTC),
             dt.datetime(year + 1, 1, 1, tzinfo=tz).astimezone(dt.UTC))
@@ -249,7 +249,7 @@ def incident_query(school, filters: Filters):
             q = q.where(RoadIncident.occurred_dt >= start.astimezone(dt.UTC),
                         RoadIncident.occurred_dt < end.astimezone(dt.UTC))
     elif filters.year:
-        a, b = _year_range(school, filters.year)
+        a, b = year_range(school, filters.year)
         q = q.where(RoadIncident.occurred_dt >= a, RoadIncident.occurred_dt < b)
     if filters.place:
         q = q.where(RoadIncident.place_key == filters.place)

@@ -19,7 +19,7 @@ from ..schools.models import Area, Membership, Zone
 from ..scoping import cross_school, owned
 from ..time import now_utc
 from . import alerts
-from .common import _clean_uuid, _tz
+from .common import clean_uuid, school_tz
 from .models import (
     OPEN_STATUSES,
     SEVERITY_RANK,
@@ -34,7 +34,7 @@ from .models import (
     pick_text,
 )
 from .permissions import ALERT_ROLES, MANAGER_ROLES
-from .schedules import _users_with_role, _zone
+from .schedules import school_zone, users_with_role
 from .versions import current_versions
 
 #: Days to fix a deficiency, by severity.
@@ -74,17 +74,17 @@ def open_action(actor, school, *, title: str, severity: str, area: str, zone_id:
         area = Area(area)
     except ValueError:
         raise ServiceError(_l("Choose an area."), "area") from None
-    if zone_id and _zone(school, zone_id) is None:
+    if zone_id and school_zone(school, zone_id) is None:
         raise ServiceError(_l("Choose a zone of this school."), "zone_id")
     if client_uuid:
-        client_uuid = _clean_uuid(client_uuid)
+        client_uuid = clean_uuid(client_uuid)
         seen = db.session.scalar(sa.select(CorrectiveAction).where(CorrectiveAction.school_id == school.id,
                                                                    CorrectiveAction.client_uuid == client_uuid))
         if seen is not None:
             if seen.school_id != school.id:
                 raise ServiceError(_l("This report belongs to another school."))
             return seen
-    today = now.astimezone(_tz(school)).date()
+    today = now.astimezone(school_tz(school)).date()
     assignee = default_assignee(school, area, today)
     action = CorrectiveAction(
         school_id=school.id, title=title[:200], description=(description or "").strip(), severity=severity,
@@ -101,7 +101,7 @@ def open_action(actor, school, *, title: str, severity: str, area: str, zone_id:
 
 
 def alert_critical(school, action: CorrectiveAction) -> list:
-    people = [u for role in ALERT_ROLES for u in _users_with_role(school, role)]
+    people = [u for role in ALERT_ROLES for u in users_with_role(school, role)]
     zone = owned(Zone, action.zone_id, school) if action.zone_id else None
     place = alerts.short_place(zone.name if zone else action.title)
     return alerts.send(school, people, "insp.critical", f"action{action.id}", {"place": place}, urgent=True)
@@ -137,7 +137,7 @@ def set_action_status(actor, role, school, action: CorrectiveAction, new_status:
         raise ServiceError(_l("Unknown status."), "status") from None
     if new_status not in TRANSITIONS[action.status]:
         raise ServiceError(_l("This step is not possible now."), "status")
-    today = now.astimezone(_tz(school)).date()
+    today = now.astimezone(school_tz(school)).date()
     if new_status is ActionStatus.VERIFIED or (action.status == ActionStatus.FIXED
                                               and new_status is ActionStatus.IN_PROGRESS):
         if not can_verify(actor, role, school, action, today):
@@ -195,7 +195,7 @@ def open_actions_query(school, *, zone_id=None, area=None, assignee_id=None):
 
 
 @cross_school("ids of actions already read through a scoped query")
-def _deficiency_texts(action_ids) -> dict[int, dict | None]:
+def deficiency_texts(action_ids) -> dict[int, dict | None]:
     """The deficiency wording (four languages) of each failed-item action, in three queries: the
     item of the run's checklist version, else of the current version of that checklist."""
     if not action_ids:
@@ -233,7 +233,7 @@ def action_title(action: CorrectiveAction, lang: str) -> str:
     if action.id not in cache:
         held = {o.id for o in list(db.session.identity_map.values())
                 if isinstance(o, CorrectiveAction) and o.answer_id is not None and o.id not in cache}
-        cache.update(_deficiency_texts(held | {action.id}))
+        cache.update(deficiency_texts(held | {action.id}))
     texts = cache.get(action.id)
     return pick_text(texts, lang) if texts else action.title
 

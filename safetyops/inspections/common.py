@@ -19,13 +19,13 @@ class Refused(ServiceError):
         self.status = status
 
 
-def _tz(school):
+def school_tz(school):
     from ..time import zone
 
     return zone(school.timezone)
 
 
-def _clean_uuid(value: str | None) -> str:
+def clean_uuid(value: str | None) -> str:
     if not value:
         return str(uuid.uuid4())
     try:

@@ -154,7 +154,7 @@ def _demo_action(demo, run, ans, item, version, rng, now):
     school = demo.school
     severity = Severity(item["severity"])
     created = run.finished_dt
-    created_day = created.astimezone(services._tz(school)).date()
+    created_day = created.astimezone(services.school_tz(school)).date()
     assignee = services.default_assignee(school, version.content["area"], created_day)
     age = (demo.today - created_day).days
     status = ActionStatus.VERIFIED if age > 10 and rng.random() < 0.8 else rng.choice(

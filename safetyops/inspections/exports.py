@@ -105,7 +105,7 @@ def rows_for(what: str, school, lang: str, *, now: dt.datetime | None = None) ->
                                       .order_by(CorrectiveAction.created_dt)
                                       .options(sa.orm.selectinload(CorrectiveAction.zone),
                                                sa.orm.selectinload(CorrectiveAction.assignee))))
-    texts = services._deficiency_texts({a.id for a in actions if a.answer_id is not None})
+    texts = services.deficiency_texts({a.id for a in actions if a.answer_id is not None})
     sources = {ActionSource.FAILED_ITEM: _("Failed checklist item"), ActionSource.HAZARD: _("Hazard report"),
                ActionSource.OTHER: _("Other")}
     rows = [[a.id, pick_text(texts.get(a.id), lang) or a.title, str(SEVERITY_LABELS[a.severity]),

@@ -39,15 +39,15 @@ def _place(due) -> str:
 
 
 def _local_time(value: dt.datetime, school) -> str:
-    return value.astimezone(services._tz(school)).strftime("%H:%M")
+    return value.astimezone(services.school_tz(school)).strftime("%H:%M")
 
 
 def check_reminders(now: dt.datetime) -> int:
     queued = 0
     versions = services.current_versions()
     for school in _schools():
-        today = now.astimezone(services._tz(school)).date()
-        directors = services._users_with_role(school, Role.DIRECTOR)
+        today = now.astimezone(services.school_tz(school)).date()
+        directors = services.users_with_role(school, Role.DIRECTOR)
         for due in services.current_dues(school, now):
             key = f"s{due.schedule.id}:{due.occurrence.start.isoformat()}"
             place = _place(due)
@@ -74,7 +74,7 @@ def check_reminders(now: dt.datetime) -> int:
 def action_reminders(now: dt.datetime) -> int:
     queued = 0
     for school in _schools():
-        today = now.astimezone(services._tz(school)).date()
+        today = now.astimezone(services.school_tz(school)).date()
         rows = db.session.scalars(sa.select(CorrectiveAction).where(
             CorrectiveAction.school_id == school.id, CorrectiveAction.status.in_(OPEN_STATUSES[:2]),
             CorrectiveAction.due_on <= today))

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..schools.calendar import calendar_for
 from ..time import now_utc
 from .actions import open_action
-from .common import Refused, _clean_uuid, _tz
+from .common import Refused, clean_uuid, school_tz
 from .models import ActionSource, ActionStatus, Answer, CorrectiveAction, Frequency, Result, Run, RunStatus, Schedule
 from .periods import current_occurrence
 from .versions import ensure_templates
@@ -26,7 +26,7 @@ def start_run(actor, school, schedule: Schedule, *, now: dt.datetime | None = No
     now = now or now_utc()
     if not schedule.is_active:
         raise ServiceError(_l("This check is paused."))
-    today = now.astimezone(_tz(school)).date()
+    today = now.astimezone(school_tz(school)).date()
     occ = current_occurrence(schedule, today, school.timezone,
                              calendar_for(school) if schedule.frequency == Frequency.SCHOOL_DAYS else None)
     if occ is None:
@@ -58,7 +58,7 @@ def tick(actor, school, run: Run, *, item_id: str, result: str, note: str = "", 
          photo=None, now: dt.datetime | None = None) -> Answer:
     """Store the answer to one item.  The same client_uuid again changes nothing."""
     now = now or now_utc()
-    client_uuid = _clean_uuid(client_uuid)
+    client_uuid = clean_uuid(client_uuid)
     seen = db.session.scalar(sa.select(Answer).where(Answer.school_id == school.id, Answer.client_uuid == client_uuid))
     if seen is not None:
         if seen.run_id != run.id:

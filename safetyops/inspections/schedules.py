@@ -28,7 +28,7 @@ def save_asset(actor, school, asset: Asset | None, **fields) -> Asset:
     if clash is not None:
         raise ServiceError(_l("An asset with this code already exists."), "code")
     zone_id = fields.get("zone_id") or None
-    if zone_id and _zone(school, zone_id) is None:
+    if zone_id and school_zone(school, zone_id) is None:
         raise ServiceError(_l("Choose a zone of this school."), "zone_id")
     creating = asset is None
     if creating:
@@ -46,7 +46,7 @@ def save_asset(actor, school, asset: Asset | None, **fields) -> Asset:
     return asset
 
 
-def _zone(school, zone_id) -> Zone | None:
+def school_zone(school, zone_id) -> Zone | None:
     return db.session.scalar(sa.select(Zone).where(Zone.school_id == school.id, Zone.id == zone_id))
 
 
@@ -71,7 +71,7 @@ def save_schedule(actor, school, schedule: Schedule | None, **fields) -> Schedul
             raise ServiceError(_l("This checklist does not apply to this kind of equipment."), "asset_id")
         zone_id = None
     else:
-        zone = _zone(school, zone_id) if zone_id else None
+        zone = school_zone(school, zone_id) if zone_id else None
         if zone is None:
             raise ServiceError(_l("This checklist is for a zone: choose a zone."), "zone_id")
         if zone.kind not in applies["zone_kinds"]:
@@ -120,14 +120,14 @@ def schedule_from_template(actor, school, key: str, *, zone=None, asset=None, **
         "assignee_kind": AssigneeKind.ROLE, "assignee_role": c["default_assignee_role"], **overrides})
 
 
-def _users_with_role(school, role: str) -> list[User]:
+def users_with_role(school, role: str) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id == school.id, Membership.role == role, User.is_enabled.is_(True))
         .order_by(User.id)))
 
 
-def _on_duty(school, day: dt.date, zone_id: int | None) -> list[User]:
+def on_duty_staff(school, day: dt.date, zone_id: int | None) -> list[User]:
     """Who the rosters have on published duty on `day` (at the zone's posts when `zone_id` is given)."""
     return on_duty(school, day, zone_id=zone_id)
 
@@ -138,10 +138,10 @@ def assignees(schedule: Schedule, school, day: dt.date) -> list[User]:
         return [schedule.assignee_user] if schedule.assignee_user is not None else []
     if schedule.assignee_kind == AssigneeKind.ON_DUTY:
         zone = schedule.place_zone
-        found = _on_duty(school, day, zone.id if zone else None)
+        found = on_duty_staff(school, day, zone.id if zone else None)
         if found:
             return found
-    return _users_with_role(school, schedule.assignee_role)
+    return users_with_role(school, schedule.assignee_role)
 
 
 def assignee_label(schedule: Schedule) -> str:

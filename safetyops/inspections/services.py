@@ -4,7 +4,7 @@ my checks, the director's overdue view and the counts.
 The rest of the area's services live in sibling modules and are re-exported here (the area's views, jobs
 and demo, other areas and the tests use them as `services.<name>`): `versions` (the template sync),
 `schedules` (assets and schedules), `runs` (runs and ticks), `actions` (corrective actions) and `common`
-(`Refused`).
+(`Refused`, `school_tz`).
 
 Services take the actor and the school; they never read `request` or `current_user`.
 Bad input raises `ServiceError` (with `.status` for JSON answers where it matters)."""
@@ -27,17 +27,17 @@ from ..time import now_utc
 
 # Re-exported: the area's views, jobs, demo, cards and exports call these as `services.<name>`, and so do
 # other areas (drills: open_action; canteen: run_progress; reports and documents: current_versions,
-# _deficiency_texts), the tests and the bench.
+# deficiency_texts), the tests and the bench.
 from .actions import (  # noqa: F401
     DUE_DAYS,
     TRANSITIONS,
-    _deficiency_texts,
     action_title,
     alert_critical,
     can_verify,
     can_work_on,
     comment,
     default_assignee,
+    deficiency_texts,
     open_action,
     open_actions_query,
     reassign,
@@ -45,7 +45,7 @@ from .actions import (  # noqa: F401
     set_action_status,
     sorted_actions,
 )
-from .common import Refused, _tz  # noqa: F401 - re-exported (see above)
+from .common import Refused, school_tz  # noqa: F401 - re-exported (see above)
 from .models import (
     OPEN_STATUSES,
     SEVERITY_RANK,
@@ -63,14 +63,14 @@ from .periods import Occurrence, Status, current_occurrence, occurrences_between
 from .permissions import MANAGER_ROLES  # noqa: F401 - re-exported: the action page's "may assign"
 from .runs import add_answer_photo, finish_run, missing_photos, run_progress, start_run, tick  # noqa: F401
 from .schedules import (  # noqa: F401 - re-exported (see above)
-    _on_duty,
-    _users_with_role,
     asset_by_token,
     assignee_label,
     assignees,
+    on_duty_staff,
     save_asset,
     save_schedule,
     schedule_from_template,
+    users_with_role,
 )
 from .versions import (  # noqa: F401 - re-exported (see above)
     SyncReport,
@@ -166,7 +166,7 @@ def falls_to(schedule: Schedule, school, user, role, day: dt.date, duty: dict | 
     if schedule.assignee_kind == AssigneeKind.ON_DUTY:
         zone = schedule.place_zone
         if duty is None:
-            found = {u.id for u in _on_duty(school, day, zone.id if zone else None) or []}
+            found = {u.id for u in on_duty_staff(school, day, zone.id if zone else None) or []}
         else:
             found = duty.get(zone.id if zone else None, set())
         if found:
@@ -244,7 +244,7 @@ class Dues:
 
     def __init__(self, school, now: dt.datetime, schedules=None):
         self.school, self.now = school, now
-        self.today = now.astimezone(_tz(school)).date()
+        self.today = now.astimezone(school_tz(school)).date()
         self._schedules = schedules
         self._current: list[Due] | None = None
         self._overdue: dict[int, list[Due]] = {}
@@ -337,7 +337,7 @@ def current_dues(school, now: dt.datetime | None = None, schedules=None) -> list
 def my_checks(user, school, role, now: dt.datetime | None = None) -> list[Due]:
     """Checks that fall to this person in the current period, most urgent first."""
     now = _request_now(now)
-    today = now.astimezone(_tz(school)).date()
+    today = now.astimezone(school_tz(school)).date()
     dues = current_dues(school, now)
     duty = _duty_ids(school, today) if any(d.schedule.assignee_kind == AssigneeKind.ON_DUTY for d in dues) else {}
     dues = [d for d in dues if falls_to(d.schedule, school, user, role, today, duty)]
@@ -360,7 +360,7 @@ class OverdueView:
 def overdue_view(school, *, now: dt.datetime | None = None, zone_id=None, area=None, assignee_id=None,
                  role=None) -> OverdueView:
     now = _request_now(now)
-    today = now.astimezone(_tz(school)).date()
+    today = now.astimezone(school_tz(school)).date()
     checks = overdue_checks(school, now)
     versions = current_versions()
     if zone_id:
@@ -401,7 +401,7 @@ def _worst_severity(version: ChecklistVersion | None) -> Severity:
 
 def counts(school, now: dt.datetime | None = None) -> dict[str, int]:
     now = _request_now(now)
-    today = now.astimezone(_tz(school)).date()
+    today = now.astimezone(school_tz(school)).date()
     checks = overdue_checks(school, now)
     row = db.session.execute(
         sa.select(sa.func.count(),

@@ -300,7 +300,7 @@ def notify(school, recipients, kind: str, key: str, params: dict, *, urgent: boo
         for row in rows:
             if row["channel"] != Channel.TELEGRAM:
                 row["body"] = latin_of[row["body"]]
-    return _insert(rows)
+    return insert_rows(rows)
 
 
 def queue_raw(school, user, to_phone: str, body: str, *, kind: str = "test", key: str,
@@ -308,7 +308,7 @@ def queue_raw(school, user, to_phone: str, body: str, *, kind: str = "test", key
     """Queue a literal text to a number (the `sms send` command). None when the key exists."""
     now = now_utc()
     stopped = opted_out([to_phone])
-    rows = _insert([{
+    rows = insert_rows([{
         "school_id": getattr(school, "id", None), "user_id": getattr(user, "id", None), "kind": kind,
         "idempotency_key": f"{kind}:{key}", "to_phone": to_phone, "channel": channel,
         "locale": getattr(user, "locale", None) or current_app.config["DEFAULT_LOCALE"], "body": body,
@@ -322,7 +322,7 @@ def queue_raw(school, user, to_phone: str, body: str, *, kind: str = "test", key
 
 
 @cross_school("rows just inserted, read back by id")
-def _insert(rows: list[dict]) -> list[OutboundMessage]:
+def insert_rows(rows: list[dict]) -> list[OutboundMessage]:
     """INSERT … ON CONFLICT (idempotency_key) DO NOTHING: a concurrent transaction that queued
     the same key first wins, and this one carries on without an error."""
     if not rows:

@@ -28,7 +28,7 @@ from ..time import now_utc
 from .gateways import SendResult
 from .latin import sms_body
 from .models import BlockReason, Channel, MessageStatus, NotificationPreference, OutboundMessage, PhoneOptOut
-from .outbox import _insert
+from .outbox import insert_rows
 from .telegram_gateway import READ_PREFIX, TelegramGateway
 from .telegram_models import TelegramLink, TelegramLinkToken, TelegramUpdate, chats_for, effective_mode, fallback_key
 
@@ -116,7 +116,7 @@ def queue_fallback(row: OutboundMessage, now: dt.datetime) -> OutboundMessage | 
         reason = BlockReason.NO_PHONE
     elif db.session.scalar(sa.select(PhoneOptOut.id).where(PhoneOptOut.phone == row.to_phone)):
         reason = BlockReason.OPTED_OUT
-    rows = _insert(
+    rows = insert_rows(
         [
             {
                 "school_id": row.school_id,

@@ -1,7 +1,7 @@
 """Who a request about personal data is about, and every record at the school that names them.
 
 `Subject` (a staff member, a visitor, a student) and `find()`, which returns them `Found`: read only,
-nothing here writes.  The name comparison (`fold`, `name_words`; a roll-call's `_missing_spans`) is shared
+nothing here writes.  The name comparison (`fold`, `name_words`; a roll-call's `missing_spans`) is shared
 with the subject-access export (`subject_access`) and the correction and erasure (`services`)."""
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def find(school, subject: Subject) -> Found:
     raise ServiceError(_l("Choose whose data is asked for."), "kind")
 
 
-def _missing_spans(text: str, wanted: tuple[str, ...], exact: bool) -> list[tuple[int, int]]:
+def missing_spans(text: str, wanted: tuple[str, ...], exact: bool) -> list[tuple[int, int]]:
     """Where a roll-call's "names of the missing" (free text, one name per comma, semicolon or line) names
     the child: the (start, end) of each such name, its spaces around left out."""
     spans = []
@@ -241,7 +241,7 @@ def _find_student(school, subject: Subject) -> Found:
     roll_calls = [r for r in db.session.scalars(
         sa.select(ClassReport).where(ClassReport.school_id == school.id, ClassReport.missing_names != "")
         .order_by(ClassReport.first_dt, ClassReport.id))
-        if in_class(r.class_id) and _missing_spans(r.missing_names, wanted, exact)]
+        if in_class(r.class_id) and missing_spans(r.missing_names, wanted, exact)]
     incident_ids = [i.id for i in incidents]
     consents = [c for c in db.session.scalars(
         sa.select(Consent).where(Consent.school_id == school.id, Consent.subject_name != ANONYMISED,

@@ -30,7 +30,7 @@ from ..schools.models import Membership
 from ..time import now_utc, school_today, zone
 from ..uploads import clean_image, has_upload
 from .models import Consent, ConsentScan, Purpose, SubjectKind
-from .search import Found, _missing_spans, name_words
+from .search import Found, missing_spans, name_words
 
 # --- correction and erasure --------------------------------------------------------------------------
 
@@ -93,7 +93,7 @@ def _correct_student(school, found: Found, new_name: str) -> list:
 
 def _replace_spans(text: str, found: Found, by: str) -> str:
     """A roll-call's names of the missing with the child's name replaced by `by` (the others' untouched)."""
-    for start, end in reversed(_missing_spans(text, found.words, found.subject.exact)):
+    for start, end in reversed(missing_spans(text, found.words, found.subject.exact)):
         text = text[:start] + by + text[end:]
     return text[:500]
 

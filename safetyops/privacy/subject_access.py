@@ -27,7 +27,7 @@ from ..roadsafety.models import SquadMember
 from ..schools.models import AREA_LABELS, Appointment, Membership
 from ..time import now_utc, zone
 from .models import Consent
-from .search import Found, _missing_spans
+from .search import Found, missing_spans
 
 
 @dataclass
@@ -341,7 +341,7 @@ def _student_sections(school, found: Found, health: bool = False) -> list[Sectio
                           h.relation, _yes(h.is_guardian), f"…{h.doc_last4}" if h.doc_last4 else "",
                           staff.get(h.staff_id, "")] for h in found.handovers],
                         [_row_dict(Handover.__table__, _RowLike(h)) for h in found.handovers]))
-    rolls = [(r, ", ".join(r.missing_names[a:b] for a, b in _missing_spans(r.missing_names, found.words,
+    rolls = [(r, ", ".join(r.missing_names[a:b] for a, b in missing_spans(r.missing_names, found.words,
                                                                            found.subject.exact)))
              for r in found.roll_calls]
     out.append(_section("roll_calls", _("Roll-calls that named the child as missing"),

@@ -26,7 +26,7 @@ from ..notifications.outbox import notify, register_text
 from ..schools.models import Membership, School
 from ..scoping import cross_school
 from ..time import zone
-from .services import _aware  # SQLite gives naive UTC datetimes back
+from .services import aware_utc  # SQLite gives naive UTC datetimes back
 
 #: The digest goes out from this local time on Monday.
 DIGEST_AT = dt.time(8, 0)
@@ -88,7 +88,7 @@ def _figures(school: School, first: dt.date, last: dt.date, dues) -> dict:
             status, fin = runs.get((s.id, o.start), (None, None))
             if status != RunStatus.DONE:
                 missed += 1
-            elif fin is None or _aware(fin) > o.due_dt:
+            elif fin is None or aware_utc(fin) > o.due_dt:
                 late += 1
     critical = db.session.scalar(
         sa.select(sa.func.count()).select_from(CorrectiveAction)

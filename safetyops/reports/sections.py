@@ -17,7 +17,7 @@ from ..inspections.models import (
     Severity,
     pick_text,
 )
-from ..inspections.services import _deficiency_texts, current_versions
+from ..inspections.services import current_versions, deficiency_texts
 from ..roadsafety.models import EVENT_LABELS, EventKind
 from .services import SafetyReport, Section
 
@@ -42,7 +42,7 @@ def build_sections(report: SafetyReport, lang: str) -> list[Section]:
             [(versions[k].title(lang) if k in versions else k, n)
              for k, n in sorted(f["missed_by"].items(), key=lambda kv: -kv[1])]) if f["missed_by"] else None),
     ]
-    texts = _deficiency_texts({r[0] for r in f["open_list"] if r[4] is not None})
+    texts = deficiency_texts({r[0] for r in f["open_list"] if r[4] is not None})
     sections.append(Section("deficiencies", _("Deficiencies"), [
         (_("Found in the period"), found_total),
         *((f"    {sev[k]}", f["found"].get(k, 0)) for k in ("critical", "major", "minor")),

@@ -143,7 +143,7 @@ def _utc(day: dt.date, tz) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def aware_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
@@ -181,7 +181,7 @@ class _Windows:
 
     def holds(self, sid: int, when: dt.datetime | None) -> bool:
         start, end = self.bounds[sid]
-        return when is not None and start <= _aware(when) < end
+        return when is not None and start <= aware_utc(when) < end
 
 
 def _grouped(statement) -> dict:
@@ -210,7 +210,7 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
         .order_by(Schedule.id))
     #: (schedule, period start) -> when a done run finished (None: done, with no time)
     done: dict[tuple[int, dt.date], dt.datetime | None] = {
-        (sid, start): _aware(fin) for sid, start, fin in plain_rows(
+        (sid, start): aware_utc(fin) for sid, start, fin in plain_rows(
             sa.select(Run.schedule_id, Run.period_start, sa.type_coerce(Run.finished_dt, sa.DateTime()))
             .where(Run.school_id.in_(ids), Run.status == RunStatus.DONE,
                    Run.period_start >= first - dt.timedelta(days=92), Run.period_start <= to))}
@@ -253,7 +253,7 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
                           win.during(CorrectiveAction.fixed_dt, CorrectiveAction.school_id)))):
         for when, key in ((created, "found"), (fixed, "fixed")):
             if win.holds(sid, when):
-                day = _aware(when).astimezone(win.tz[sid]).date()
+                day = aware_utc(when).astimezone(win.tz[sid]).date()
                 weeks[sid][day - dt.timedelta(days=day.weekday())][key] += 1
     fixed_n = _grouped(
         sa.select(CorrectiveAction.school_id, sa.func.count())
@@ -273,7 +273,7 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
         f["open"] = len(rows)
         f["open_critical"] = sum(1 for r in rows if r.severity == Severity.CRITICAL)
         f["open_list"] = [(r.id, r.title, str(r.severity.value if hasattr(r.severity, "value") else r.severity),
-                           max(0, (now - _aware(r.created_dt)).days), r.answer_id) for r in rows]
+                           max(0, (now - aware_utc(r.created_dt)).days), r.answer_id) for r in rows]
 
     # drills: planned in the period, held (not real emergencies, not cancelled) with their times
     planned = _grouped(
@@ -289,7 +289,7 @@ def school_figures(schools: list, first: dt.date, last: dt.date, today: dt.date,
         for drill_id, first_dt in db.session.execute(
                 sa.select(ClassReport.drill_id, ClassReport.first_dt)
                 .where(ClassReport.school_id.in_(ids), ClassReport.drill_id.in_([d.id for d in drills]))):
-            firsts.setdefault(drill_id, []).append(_aware(first_dt))
+            firsts.setdefault(drill_id, []).append(aware_utc(first_dt))
     for sid in ids:
         held = [d for d in drills if d.school_id == sid]
         figs[sid]["drills_planned"] = planned.get(sid, 0)
@@ -454,7 +454,7 @@ def _night_rounds(schools: list, first: dt.date, to: dt.date, now: dt.datetime) 
             .where(CheckpointScan.school_id.in_(list(slots)),
                    CheckpointScan.scanned_dt >= min(s[0].start for s in slots.values()),
                    CheckpointScan.scanned_dt < max(s[-1].window_end for s in slots.values()))):
-        when = _aware(when)
+        when = aware_utc(when)
         if slots[sid][0].start <= when < slots[sid][-1].window_end:  # the school's own nights
             scans.setdefault(checkpoint_id, []).append(when)
     for sid, mine in slots.items():

@@ -99,7 +99,7 @@ def _ensure_today(demo: Demo, username: str, kind: PostKind) -> None:
             continue
         shift = db.session.scalar(sa.select(Shift).where(Shift.post_id == post.id, Shift.day == today))
         start, end = services.shift_window(post, today, school.timezone)
-        if services._overlapping(user.id, start, end, exclude_id=shift.id if shift else None) is not None:
+        if services.overlapping_shift(user.id, start, end, exclude_id=shift.id if shift else None) is not None:
             continue
         if shift is None:
             db.session.add(Shift(school_id=school.id, post_id=post.id, user_id=user.id, day=today, start_dt=start,
@@ -118,7 +118,7 @@ def _pending_swap(demo: Demo) -> None:
     later = demo.today + dt.timedelta(days=2)
     for shift in db.session.scalars(sa.select(Shift).where(Shift.school_id == school.id, Shift.user_id == giver.id,
                                                            Shift.day >= later).order_by(Shift.day)):
-        if services._overlapping(taker.id, shift.start_dt, shift.end_dt, exclude_id=shift.id) is None:
+        if services.overlapping_shift(taker.id, shift.start_dt, shift.end_dt, exclude_id=shift.id) is None:
             db.session.add(Swap(school_id=school.id, shift_id=shift.id, from_user_id=giver.id, to_user_id=taker.id,
                                 status=SwapStatus.ACCEPTED))
             db.session.flush()

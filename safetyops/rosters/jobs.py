@@ -48,8 +48,8 @@ def eve_reminders(now: dt.datetime) -> int:
                 continue
         start = services.local(s.start_dt, school)
         params = {"date": start.strftime("%d.%m"), "time": start.strftime("%H:%M"),
-                  "post": services._short(s.post.name)}
-        queued += len(services._notify(school, [s.user], "rosters.eve", f"{s.id}:{s.day.isoformat()}", params))
+                  "post": services.short_post_name(s.post.name)}
+        queued += len(services.notify_people(school, [s.user], "rosters.eve", f"{s.id}:{s.day.isoformat()}", params))
     db.session.commit()
     return queued
 
@@ -63,8 +63,8 @@ def checkin_nudges(now: dt.datetime) -> int:
     queued = 0
     for school in _schools(ids).values():
         for s in services.missing_checkins(school, now):
-            params = {"post": services._short(s.post.name), "time": services.local(s.start_dt, school)
+            params = {"post": services.short_post_name(s.post.name), "time": services.local(s.start_dt, school)
                       .strftime("%H:%M")}
-            queued += len(services._notify(school, [s.user], "rosters.nudge", f"{s.id}", params))
+            queued += len(services.notify_people(school, [s.user], "rosters.nudge", f"{s.id}", params))
     db.session.commit()
     return queued

@@ -227,7 +227,7 @@ def delete_unavailability(actor: User | None, school: School, unav: Unavailabili
 # --- shifts ------------------------------------------------------------------------------------
 
 
-def _overlapping(school_user_id: int, start: dt.datetime, end: dt.datetime, exclude_id: int | None = None):
+def overlapping_shift(school_user_id: int, start: dt.datetime, end: dt.datetime, exclude_id: int | None = None):
     q = sa.select(Shift).where(Shift.user_id == school_user_id, Shift.start_dt < end, Shift.end_dt > start) \
         .execution_options(cross_school="nobody is on duty at two schools at once")
     if exclude_id is not None:
@@ -240,7 +240,7 @@ def _is_deadlock(err: OperationalError) -> bool:
     return getattr(err.orig, "sqlstate", None) == "40P01"
 
 
-def _flush_shift() -> None:
+def flush_shift() -> None:
     """Flush in a savepoint; the database's own guards become a clear message."""
     try:
         with db.session.begin_nested():
@@ -274,14 +274,14 @@ def assign(actor: User | None, school: School, post: Post, day: dt.date, user_id
     if db.session.scalar(sa.select(Shift.id).where(Shift.school_id == school.id, Shift.post_id == post.id,
                                                    Shift.day == day)) is not None:
         raise ServiceError(_l("This post already has someone on that day."), "user_id")
-    clash = _overlapping(user.id, start, end)
+    clash = overlapping_shift(user.id, start, end)
     if clash is not None:
         raise ServiceError(_l("%(name)s is already on duty at that time (%(post)s).", name=user.full_name,
                               post=clash.post.name), "user_id")
     shift = Shift(school_id=school.id, post_id=post.id, user_id=user.id, day=day, start_dt=start, end_dt=end,
                   is_published=publish, is_manual=True)
     db.session.add(shift)
-    _flush_shift()
+    flush_shift()
     record(actor, school, "roster_shift.create", shift, detail=f"user={user.id}")
     return shift
 
@@ -291,7 +291,7 @@ def reassign(actor: User | None, school: School, shift: Shift, user_id: int) -> 
     user = _check_person(school, user_id)
     if shift.end_dt <= now_utc():
         raise ServiceError(_l("This duty is over; it cannot change."), "user_id")
-    clash = _overlapping(user.id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
+    clash = overlapping_shift(user.id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
     if clash is not None:
         raise ServiceError(_l("%(name)s is already on duty at that time (%(post)s).", name=user.full_name,
                               post=clash.post.name), "user_id")
@@ -299,7 +299,7 @@ def reassign(actor: User | None, school: School, shift: Shift, user_id: int) -> 
     shift.user_id = user.id
     shift.is_manual = True
     shift.checked_in_dt = None
-    _flush_shift()
+    flush_shift()
     record(actor, school, "roster_shift.update", shift, detail=f"user={old}->{user.id}")
     return shift
 
@@ -489,11 +489,11 @@ def may_oversee(user, school: School, role, day: dt.date) -> bool:
 # --- SMS (swaps and the check-in sweep) ----------------------------------------------------------
 
 
-def _notify(school: School, recipients, kind, key, params, urgent=False) -> list:
+def notify_people(school: School, recipients, kind, key, params, urgent=False) -> list:
     """Queue SMS through the notifications outbox (in the current transaction)."""
     return notify(school, [r for r in recipients if r is not None], kind, key, params, urgent=urgent)
 
 
-def _short(text: str, n: int = 22):
+def short_post_name(text: str, n: int = 22):
     """A post name for an SMS: the reader's language part of a bilingual name, cut at a word boundary."""
     return sms_name(text, n)

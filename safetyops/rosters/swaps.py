@@ -19,12 +19,21 @@ from ..schools.models import School
 from ..time import now_utc, school_today
 from .models import Shift, Swap, SwapStatus
 from .permissions import RosterPerm
-from .services import _flush_shift, _notify, _overlapping, _short, local, may_oversee, role_of, settings_of
+from .services import (
+    flush_shift,
+    local,
+    may_oversee,
+    notify_people,
+    overlapping_shift,
+    role_of,
+    settings_of,
+    short_post_name,
+)
 
 
 def _swap_params(school: School, shift) -> dict:
     start = local(shift.start_dt, school)
-    return {"date": start.strftime("%d.%m"), "time": start.strftime("%H:%M"), "post": _short(shift.post.name)}
+    return {"date": start.strftime("%d.%m"), "time": start.strftime("%H:%M"), "post": short_post_name(shift.post.name)}
 
 
 def open_swap_of(shift: Shift) -> Swap | None:
@@ -55,20 +64,20 @@ def _apply(actor: User | None, school: School, swap: Swap, now: dt.datetime) -> 
         raise ServiceError(_l("This duty has already started; it cannot be swapped."))
     if shift.user_id != swap.from_user_id:
         raise ServiceError(_l("This duty has changed hands already."))
-    clash = _overlapping(swap.to_user_id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
+    clash = overlapping_shift(swap.to_user_id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
     if clash is not None:
         raise ServiceError(_l("%(name)s is already on duty at that time (%(post)s).", name=swap.to_user.full_name,
                               post=clash.post.name))
     shift.user_id = swap.to_user_id
     shift.is_manual = True
     shift.checked_in_dt = None
-    _flush_shift()
+    flush_shift()
     swap.status = SwapStatus.APPROVED
     swap.decided_by_id = getattr(actor, "id", None)
     swap.decided_dt = now
     params = _swap_params(school, shift)
-    _notify(school, [swap.from_user], "rosters.swap_done", f"swap{swap.id}", params)
-    _notify(school, [swap.to_user], "rosters.swap_taken", f"swap{swap.id}", params)
+    notify_people(school, [swap.from_user], "rosters.swap_done", f"swap{swap.id}", params)
+    notify_people(school, [swap.to_user], "rosters.swap_taken", f"swap{swap.id}", params)
 
 
 def accept(actor: User | None, school: School, swap: Swap, now: dt.datetime | None = None) -> Swap:
@@ -83,7 +92,7 @@ def accept(actor: User | None, school: School, swap: Swap, now: dt.datetime | No
         raise ServiceError(_l("This post is not one you can stand."))
     if shift.start_dt <= now:
         raise ServiceError(_l("This duty has already started; it cannot be swapped."))
-    clash = _overlapping(actor.id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
+    clash = overlapping_shift(actor.id, shift.start_dt, shift.end_dt, exclude_id=shift.id)
     if clash is not None:
         raise ServiceError(_l("You are already on duty at that time (%(post)s).", post=clash.post.name))
     swap.to_user_id = actor.id
@@ -92,7 +101,7 @@ def accept(actor: User | None, school: School, swap: Swap, now: dt.datetime | No
     record(actor, school, "roster_swap.accept", swap)
     if settings_of(school).is_swap_approval_required:
         params = _swap_params(school, shift)
-        _notify(school, [swap.from_user], "rosters.swap_accepted", f"swap{swap.id}", params)
+        notify_people(school, [swap.from_user], "rosters.swap_accepted", f"swap{swap.id}", params)
     else:
         _apply(actor, school, swap, now)
     db.session.flush()
@@ -123,7 +132,7 @@ def decline(actor: User | None, school: School, swap: Swap, role, now: dt.dateti
     elif swap.status == SwapStatus.ACCEPTED and may_oversee(actor, school, role, school_today(school)):
         swap.status = SwapStatus.DECLINED
         params = _swap_params(school, swap.shift)
-        _notify(school, [swap.from_user, swap.to_user], "rosters.swap_declined", f"swap{swap.id}", params)
+        notify_people(school, [swap.from_user, swap.to_user], "rosters.swap_declined", f"swap{swap.id}", params)
     else:
         raise ServiceError(_l("Only the duty administrator or the director can decline a swap."))
     swap.decided_by_id, swap.decided_dt = actor.id, now
