@@ -26,7 +26,7 @@ from ..schools.models import School
 from ..time import now_utc, zone
 from .models import ClassReport, Drill, Guardian, Handover, SchoolClass, Student
 from .reunion_lists import (  # noqa: F401 - save_guardian re-exported: the privacy area's tests record guardians here
-    _clean_name,
+    clean_name,
     list_counts,
     save_guardian,
     students_of,
@@ -73,7 +73,7 @@ def save_student(
     now = now or now_utc()
     if klass.school_id != school.id:
         raise ServiceError(_l("Choose a class of this school."), "class_id")
-    full_name = _clean_name(full_name, "full_name")
+    full_name = clean_name(full_name, "full_name")
     clash = db.session.scalar(
         sa.select(Student.id).where(
             Student.school_id == school.id,

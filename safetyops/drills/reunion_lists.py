@@ -42,7 +42,7 @@ def list_counts(school: School) -> dict[int, int]:
     )
 
 
-def _clean_name(value: str, field: str) -> str:
+def clean_name(value: str, field: str) -> str:
     name = " ".join((value or "").split())
     if not name:
         raise ServiceError(_l("Type the name."), field)
@@ -64,7 +64,7 @@ def clean_guardian(
 ) -> dict:
     """The guardian's fields, checked (ServiceError names the field)."""
     values: dict[str, object] = {
-        "full_name": _clean_name(full_name, "full_name"),
+        "full_name": clean_name(full_name, "full_name"),
         "relation": " ".join((relation or "").split())[:60],
     }
     e164 = normalize_phone((phone or "").strip(), school.country) if (phone or "").strip() else None

@@ -1,6 +1,6 @@
 """The validator of checklist template files: walks the YAML *nodes* (``yaml.compose``) so that every error
 names the line it comes from, and goes on after an error so that an author sees every problem of a file
-at once (`_Checker`); and the cheap checks that a text is in the language it claims to be.  Used by
+at once (`Checker`); and the cheap checks that a text is in the language it claims to be.  Used by
 `checklist_files.load_text`."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-class _Checker:
+class Checker:
     """Walks the node tree, collecting errors.  Each method returns the value or None."""
 
     def __init__(self, filename: str) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from .checklist_checker import _Checker
+from .checklist_checker import Checker
 from .checklist_schema import (  # noqa: F401 - the limits are re-exported: this module's names before the split
     AREAS,
     ASSET_TYPES,
@@ -133,7 +133,7 @@ def load_text(text: str, filename: str, *, source: Path | None = None) -> tuple[
         position = getattr(exc, "position", None)
         line = text[:position].count("\n") + 1 if isinstance(position, int) else None
         return None, [Error(name, line, "", f"YAML error: {exc}")]
-    checker = _Checker(name)
+    checker = Checker(name)
     template = checker.template(root, Path(filename).stem, source)
     errors = sorted(checker.errors, key=lambda e: (e.line or 0, e.field))
     return (template if not errors else None), errors

@@ -42,7 +42,7 @@ from .models import (
 )
 from .outbox import wake_event
 
-# BATCH, _set, apply_result and the recovery passes are used here; the other names are re-exported: the
+# BATCH, set_status, apply_result and the recovery passes are used here; the other names are re-exported: the
 # dispatcher's API before outcomes.py was split off (the tests, the benches and docs/notifications.md name
 # them as dispatcher.*)
 from .outcomes import (  # noqa: F401
@@ -56,7 +56,6 @@ from .outcomes import (  # noqa: F401
     SENDING_STALE_S,
     UNKNOWN_GIVE_UP_S,
     UNKNOWN_LOOKUP_AFTER_S,
-    _set,
     apply_provider_status,
     apply_result,
     backoff_seconds,
@@ -66,6 +65,7 @@ from .outcomes import (  # noqa: F401
     recover,
     resolve_by_callback,
     resolve_unknown,
+    set_status,
 )
 
 log = logging.getLogger("safetyops.sms")
@@ -194,15 +194,15 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
             row.channel = Channel.SMS
             row.body = sms_body(row.body, row.is_latin)  # Telegram kept the text as written
             if not row.to_phone:
-                _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.NO_PHONE)
+                set_status(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.NO_PHONE)
                 continue
         if row.channel == Channel.TELEGRAM:
             pass  # free, and a STOP to the SMS number does not stop Telegram
         elif row.to_phone in stopped:
-            _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.OPTED_OUT)
+            set_status(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.OPTED_OUT)
             continue
         elif not row.is_urgent and not money.take(row.school_id, row.body):  # urgent alerts always go
-            _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.BUDGET)
+            set_status(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.BUDGET)
             continue
         pref = prefs.get(row.user_id) if not row.is_urgent else None
         if pref is not None:
@@ -213,7 +213,7 @@ def claim(now: dt.datetime, limit: int = BATCH, ids: list[int] | None = None, ho
             if in_quiet_hours(local, pref.quiet_start, pref.quiet_end):
                 later = quiet_end_after(now, tz_name, pref.quiet_end)
                 if row.expires_dt is not None and later > row.expires_dt:
-                    _set(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.QUIET_HOURS)
+                    set_status(row, MessageStatus.BLOCKED, now, blocked_reason=BlockReason.QUIET_HOURS)
                 else:
                     row.next_attempt_dt = later
                 continue
@@ -274,7 +274,7 @@ def merge_jobs(jobs: list[Job], rows: dict[int, OutboundMessage], now: dt.dateti
             first.body = merged_text([first.body] + [j.body for j in rest])
             rows[first.id].body = first.body
             for job in rest:
-                _set(rows[job.id], MessageStatus.BLOCKED, now, blocked_reason=BlockReason.MERGED,
+                set_status(rows[job.id], MessageStatus.BLOCKED, now, blocked_reason=BlockReason.MERGED,
                      merged_into_id=first.id, claimed_by=None)
                 dropped.add(job.id)
     return [j for j in jobs if j.id not in dropped]

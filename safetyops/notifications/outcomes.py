@@ -74,7 +74,7 @@ def backoff_seconds(attempts: int, retry_after: float | None = None, rng: random
     return max(delay, retry_after or 0)
 
 
-def _set(row: OutboundMessage, status: MessageStatus, now: dt.datetime, **values) -> None:
+def set_status(row: OutboundMessage, status: MessageStatus, now: dt.datetime, **values) -> None:
     row.status = status
     row.status_dt = now
     for k, v in values.items():
@@ -176,7 +176,7 @@ def apply_provider_status(provider_id: str, provider_status: str, error_code: st
         row.sent_dt = row.sent_dt or now
     if new in (MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED):
         row.next_attempt_dt = None
-    _set(row, new, now)
+    set_status(row, new, now)
     if new in (MessageStatus.UNDELIVERED, MessageStatus.FAILED) and error_code:
         from .gateways import TERMINAL_PHONE_CODES
 
@@ -200,7 +200,7 @@ def recover(now: dt.datetime, gw: Gateway, picker: routes.Picker | None = None) 
         picker.load(r.id for r in rows)
     for row in rows:
         name = row.gateway or (picker.name_for(row.id) if picker is not None else getattr(gw, "name", ""))
-        _set(row, MessageStatus.UNKNOWN, now, gateway=name,
+        set_status(row, MessageStatus.UNKNOWN, now, gateway=name,
              provider_status="interrupted", next_attempt_dt=now,
              error_message="The sender stopped before the provider answered; check before resending.")
     db.session.commit()
@@ -269,14 +269,14 @@ def resolve_unknown(now: dt.datetime, gw: Gateway, limit: int = BATCH, picker: r
                 row.next_attempt_dt = now + dt.timedelta(seconds=RECONCILE_EVERY_S)
                 row.sent_dt = row.sent_dt or sent_at
                 db.session.flush()
-                _set(row, MessageStatus.SENT, now, provider_status="found")
+                set_status(row, MessageStatus.SENT, now, provider_status="found")
                 if match[1].status:
                     apply_provider_status(match[0], match[1].status, match[1].error_code,
                                           match[1].error_message, now)
                 changed += 1
             elif now - sent_at >= dt.timedelta(seconds=float(current_app.config.get("SMS_UNKNOWN_GIVE_UP_S",
                                                                                     UNKNOWN_GIVE_UP_S))):
-                _set(row, MessageStatus.FAILED, now, provider_status="not-at-provider", next_attempt_dt=None,
+                set_status(row, MessageStatus.FAILED, now, provider_status="not-at-provider", next_attempt_dt=None,
                      error_message="The provider has no such message: it was not sent.")
                 changed += 1
             else:
@@ -300,6 +300,6 @@ def resolve_by_callback(message_id: int, provider_id: str, to: str) -> bool:
         return False
     row.provider_id = provider_id
     row.sent_dt = row.sent_dt or now_utc()
-    _set(row, MessageStatus.SENT, now_utc(), provider_status="callback")
+    set_status(row, MessageStatus.SENT, now_utc(), provider_status="callback")
     db.session.flush()
     return True
