@@ -18,6 +18,7 @@ class MenuItem:
     label: object
     endpoint: str
     perm: Perm
+    #: Smaller first; entries of one order by endpoint name (not by the order the areas were registered in).
     order: int = 50
     #: Instead of the role's `perm`: a check of the person (e.g. an appointment by order).
     check: Callable[[], bool] | None = None
@@ -26,7 +27,7 @@ class MenuItem:
 def menu_items():
     return [
         {"label": item.label, "url": url_for(item.endpoint)}
-        for item in sorted(registry.entries(registry.MENU), key=lambda i: i.order)
+        for item in sorted(registry.entries(registry.MENU), key=lambda i: (i.order, i.endpoint))
         if (item.check() if item.check is not None else can(item.perm))
     ]
 

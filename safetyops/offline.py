@@ -31,7 +31,7 @@ PageProvider = Callable[..., list[str]]
 
 def pages_for(user, school, role, today: dt.date) -> list[str]:
     seen: dict[str, None] = {}
-    for fn in registry.entries(registry.OFFLINE_PAGES):
+    for fn in registry.functions(registry.OFFLINE_PAGES):
         for url in fn(user, school, role, today) or ():
             seen.setdefault(url, None)
     return list(seen)

@@ -23,6 +23,13 @@ def entries(key: str, app: Flask | None = None) -> list:
     return target.extensions.setdefault(f"safetyops.{key}", [])
 
 
+def functions(key: str, app: Flask | None = None) -> list:
+    """The functions of the list `key` by the name of their module (those of one module in the order they
+    were added): the home page's cards of one urgency, or the offline pages, come in the same order
+    whatever order the areas were registered in."""
+    return sorted(entries(key, app), key=lambda fn: fn.__module__)
+
+
 def add(app: Flask, key: str, *items: object) -> None:
     """Add `items` to the list `key` of `app`; an item already there is not added twice."""
     found = entries(key, app)

@@ -108,3 +108,56 @@ def test_each_app_has_its_own_areas_once(app):
     assert _added(other) == theirs
     assert role_permissions(other) == mine_perms and role_permissions(other) is not mine_perms
     assert {item.endpoint.partition(".")[0] for item in mine["menu"]} <= set(AREAS)
+
+
+def test_the_menu_order_does_not_depend_on_the_order_areas_register(client, as_role):
+    """A teacher's menu: the checks first, then their class before the equipment (both of order 20, by name),
+    whatever order the areas were registered in."""
+    as_role("teacher")
+    menu = registry.entries(registry.MENU, client.application)
+    original = list(menu)
+    pages = []
+    try:
+        for order in (original, original[::-1]):
+            menu[:] = order
+            page = client.get("/").get_data(as_text=True)
+            nav = page[page.index("My checks"):]
+            pages.append([label for label in ("My checks", "Report a hazard", "My class", "Equipment")
+                          if label in nav])
+            pages[-1].sort(key=nav.index)
+    finally:
+        menu[:] = original
+    assert pages[0] == pages[1] == ["My checks", "Report a hazard", "My class", "Equipment"]
+
+
+def test_cards_and_offline_pages_come_by_area_whatever_the_registration_order(app):
+    """Cards of one urgency and the offline pages are read by module name: the order the areas registered in
+    does not show (it did when each area's import registered them)."""
+    for key in (registry.CARDS, registry.OFFLINE_PAGES):
+        found = registry.entries(key, app)
+        original = list(found)
+        try:
+            forwards = registry.functions(key, app)
+            found[:] = sorted(original, key=lambda fn: fn.__module__, reverse=True)  # the areas backwards
+            assert registry.functions(key, app) == forwards
+        finally:
+            found[:] = original
+        modules = [fn.__module__ for fn in forwards]
+        assert modules == sorted(modules)
+    assert [fn.__name__ for fn in registry.functions(registry.CARDS, app)][7:9] == ["my_checks_card",
+                                                                                     "deficiencies_card"]
+
+
+def test_the_home_page_and_the_offline_pages_read_the_providers_by_area(client, as_role, monkeypatch):
+    read = []
+    functions = registry.functions
+
+    def recording(key, app=None):
+        read.append(key)
+        return functions(key, app)
+
+    monkeypatch.setattr(registry, "functions", recording)
+    as_role("director")
+    assert client.get("/").status_code == 200
+    assert client.get("/offline/pages.json").status_code == 200
+    assert read == [registry.CARDS, registry.OFFLINE_PAGES]

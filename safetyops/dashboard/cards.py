@@ -28,7 +28,7 @@ class Card:
 
 def cards_for(user, school, role, today) -> list[Card]:
     cards: list[Card] = []
-    for fn in registry.entries(registry.CARDS):
+    for fn in registry.functions(registry.CARDS):
         cards.extend(fn(user, school, role, today))
     return sorted(cards, key=lambda c: -c.urgency)
 

@@ -46,7 +46,7 @@ MENU = (
     menu.MenuItem(_l("My class"), "drills.my_class", DrillPerm.REPORT, 20),
     menu.MenuItem(_l("Drills"), "drills.index", DrillPerm.VIEW, 40),
     menu.MenuItem(_l("Safety training"), "drills.training", DrillPerm.TRAINING_VIEW, 41),
-    menu.MenuItem(_l("Civil defence staff"), "drills.cd_staff", DrillPerm.CD_VIEW, 83),
+    menu.MenuItem(_l("Civil defence staff"), "drills.cd_staff", DrillPerm.CD_VIEW, 84),
 )
 
 POLL_MS = 1500  # the board shows a report within 2 s (issue 15); unchanged answers are a 304
