@@ -8,8 +8,10 @@
         area.add(app, views.bp, grants=GRANTS, menu=views.MENU, cards=[views.home_cards],
                  offline_pages=[views.offline_pages], texts=[services.register_texts])
 
-Everything is kept on the app (`safetyops.registry`), never in a module's globals, so importing a
-module changes nothing and every app built in one process has each area once.
+The permissions, menu entries, cards and offline pages are kept on the app (`safetyops.registry`,
+`auth.roles.role_permissions`), never in a module's globals, so importing a module changes nothing
+and every app built in one process has each area once.  The SMS texts go to the outbox's catalogue,
+the same for every app (a kind registered again keeps one text).
 """
 
 from __future__ import annotations
