@@ -15,7 +15,6 @@ signal (docs/offline.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from flask import current_app, request
 
@@ -25,8 +24,6 @@ from .time import now_utc
 FIELD = "client_made_at"
 #: A phone clock up to this far ahead of the server's is believed (and the server's time used).
 CLOCK_AHEAD = dt.timedelta(minutes=5)
-
-PageProvider = Callable[..., list[str]]
 
 
 def pages_for(user, school, role, today: dt.date) -> list[str]:
